@@ -1,0 +1,278 @@
+"""The topic classifier: TF-IDF word and character n-grams with a linear model.
+
+scikit-learn fits the model from ``intents/`` (fixed random state, deterministic). The
+hot path does not go through scikit-learn: the fitted vocabularies, idf weights and
+coefficients become plain arrays, and a message is scored by building its few n-grams and
+taking a sparse dot product — the same scores (a test checks it) at a fraction of the cost.
+The arrays can be cached as ``.npz`` + JSON keyed by a hash of the content; a pickle is
+never written or loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.content import Content
+from bot.normalise import fold
+
+logger = logging.getLogger(__name__)
+
+NONE_CLASS: Final = "__none__"
+MODEL_VERSION: Final = "2"
+RANDOM_STATE: Final = 0
+# Scores below CONFIDENT still get an answer, but as a "did you mean" with choices; below
+# REJECT (or when the out-of-scope class wins) the message is out of scope.
+CONFIDENT: Final = 0.5
+REJECT: Final = 0.25
+CLOSE_MARGIN: Final = 0.15
+_WORD_PATTERN: Final = r"(?u)\b\w+\b"
+_WORD_TOKENS = re.compile(_WORD_PATTERN)
+_WORD_NGRAMS: Final = (1, 2)
+_CHAR_NGRAMS: Final = (2, 5)
+_CHAR_WEIGHT: Final = 1.0
+_WORD_WEIGHT: Final = 1.0
+_C: Final = 20.0
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What a message is about: the topic (None when out of scope) and how sure we are."""
+
+    topic: str | None
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...]
+    ambiguous: bool
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One TF-IDF feature block: vocabulary, idf weights and its offset in the coefficients."""
+
+    vocabulary: dict[str, int]
+    idf: FloatArray
+    offset: int
+    weight: float
+
+
+class Classifier:
+    """Scores messages against the topics of one content set."""
+
+    def __init__(
+        self,
+        classes: Sequence[str],
+        word: _Block,
+        char: _Block,
+        coef: FloatArray,
+        intercept: FloatArray,
+    ) -> None:
+        self.classes: tuple[str, ...] = tuple(classes)
+        self._word = word
+        self._char = char
+        self._coef = coef  # (n_features, n_classes), rows gathered per message
+        self._intercept = intercept
+        self._none = self.classes.index(NONE_CLASS)
+
+    @classmethod
+    def fit(cls, content: Content) -> Classifier:
+        """Fit a classifier on ``content``'s examples with scikit-learn."""
+        return _fit(content)
+
+    @classmethod
+    def load_or_fit(cls, content: Content, cache_dir: Path | None) -> Classifier:
+        """Return the cached model for this content, fitting (and caching) it when absent."""
+        if cache_dir is None:
+            return cls.fit(content)
+        key = _cache_key(content)
+        try:
+            return _load(cache_dir, key)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("Ignoring an unreadable model cache in %s: %s", cache_dir, exc)
+        model = cls.fit(content)
+        try:
+            model._save(cache_dir, key)
+        except OSError as exc:
+            logger.warning("Could not write the model cache to %s: %s", cache_dir, exc)
+        return model
+
+    def probabilities(self, text: str) -> FloatArray:
+        """Return the class probabilities for ``text`` in the order of ``classes``."""
+        folded = fold(text)
+        indices: list[int] = []
+        values: list[float] = []
+        for block, grams in (
+            (self._word, _word_ngrams(folded)),
+            (self._char, _char_wb_ngrams(folded)),
+        ):
+            self._features(block, grams, indices, values)
+        scores = self._intercept.copy()
+        if indices:
+            scores += np.asarray(values) @ self._coef[indices]
+        scores -= scores.max()
+        exp = np.exp(scores)
+        result: FloatArray = exp / exp.sum()
+        return result
+
+    def predict(self, text: str) -> Prediction:
+        """Classify ``text``: a topic, None when out of scope, and ranked alternatives."""
+        probabilities = self.probabilities(text)
+        ranked = [
+            (self.classes[i], float(probabilities[i]))
+            for i in np.argsort(-probabilities, kind="stable")
+            if i != self._none
+        ]
+        best_topic, best = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        out_of_scope = probabilities[self._none] >= best or best < REJECT
+        if out_of_scope:
+            return Prediction(None, float(probabilities[self._none]), tuple(ranked[:3]), False)
+        ambiguous = best < CONFIDENT or best - second < CLOSE_MARGIN
+        return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous)
+
+    def _features(
+        self, block: _Block, grams: Iterable[str], indices: list[int], values: list[float]
+    ) -> None:
+        """Append ``block``'s sublinear, idf-weighted, l2-normalised features (as TfidfVectorizer)."""
+        counts = Counter(index for gram in grams if (index := block.vocabulary.get(gram)) is not None)
+        if not counts:
+            return
+        weighted = [(index, (1.0 + math.log(count)) * block.idf[index]) for index, count in counts.items()]
+        norm = math.sqrt(sum(value * value for _, value in weighted)) / block.weight
+        for index, value in weighted:
+            indices.append(block.offset + index)
+            values.append(value / norm)
+
+    def _save(self, cache_dir: Path, key: str) -> None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "classes": list(self.classes),
+            "word": self._word.vocabulary,
+            "char": self._char.vocabulary,
+        }
+        arrays_path = cache_dir / f"model-{key}.npz"
+        meta_path = cache_dir / f"model-{key}.json"
+        tmp = arrays_path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            word_idf=self._word.idf,
+            char_idf=self._char.idf,
+            coef=self._coef,
+            intercept=self._intercept,
+        )
+        meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(arrays_path)  # the arrays land last: a half-written cache is never read
+
+
+def _word_ngrams(text: str) -> list[str]:
+    tokens = _WORD_TOKENS.findall(text)
+    grams = list(tokens)
+    low, high = _WORD_NGRAMS
+    for n in range(max(low, 2), high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def _char_wb_ngrams(text: str) -> list[str]:
+    """Character n-grams inside word boundaries, exactly as scikit-learn's ``char_wb``."""
+    low, high = _CHAR_NGRAMS
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            if length <= n:  # a short word counts once, as in scikit-learn
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
+def training_set(content: Content) -> tuple[list[str], list[str]]:
+    """Return the folded training texts and their labels (out of scope as ``NONE_CLASS``)."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for topic in content.topics:
+        for examples in topic.examples.values():
+            texts.extend(examples)
+            labels.extend([topic.id] * len(examples))
+    for examples in content.negatives.values():
+        texts.extend(examples)
+        labels.extend([NONE_CLASS] * len(examples))
+    return [fold(text) for text in texts], labels
+
+
+def vectorizers() -> tuple[Any, Any]:
+    """Return unfitted word and char_wb TfidfVectorizers matching the fast path."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    word = TfidfVectorizer(
+        analyzer="word",
+        ngram_range=_WORD_NGRAMS,
+        token_pattern=_WORD_PATTERN,
+        lowercase=False,
+        sublinear_tf=True,
+        dtype=np.float64,
+    )
+    char = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=_CHAR_NGRAMS,
+        lowercase=False,
+        sublinear_tf=True,
+        dtype=np.float64,
+    )
+    return word, char
+
+
+def _fit(content: Content) -> Classifier:
+    from scipy.sparse import hstack
+    from sklearn.linear_model import LogisticRegression
+
+    texts, labels = training_set(content)
+    word, char = vectorizers()
+    features = hstack(
+        [word.fit_transform(texts) * _WORD_WEIGHT, char.fit_transform(texts) * _CHAR_WEIGHT]
+    ).tocsr()
+    model = LogisticRegression(C=_C, max_iter=1000, random_state=RANDOM_STATE)
+    model.fit(features, labels)
+    word_size = len(word.vocabulary_)
+    return Classifier(
+        classes=[str(label) for label in model.classes_],
+        word=_Block({str(k): int(v) for k, v in word.vocabulary_.items()}, word.idf_, 0, _WORD_WEIGHT),
+        char=_Block(
+            {str(k): int(v) for k, v in char.vocabulary_.items()}, char.idf_, word_size, _CHAR_WEIGHT
+        ),
+        coef=np.ascontiguousarray(model.coef_.T, dtype=np.float64),
+        intercept=np.asarray(model.intercept_, dtype=np.float64),
+    )
+
+
+def _cache_key(content: Content) -> str:
+    settings = (MODEL_VERSION, _WORD_NGRAMS, _CHAR_NGRAMS, _C, _WORD_WEIGHT, _CHAR_WEIGHT)
+    return hashlib.sha256(f"{content.digest}{settings}".encode()).hexdigest()[:16]
+
+
+def _load(cache_dir: Path, key: str) -> Classifier:
+    with np.load(cache_dir / f"model-{key}.npz", allow_pickle=False) as arrays:
+        word_idf, char_idf = arrays["word_idf"], arrays["char_idf"]
+        coef, intercept = arrays["coef"], arrays["intercept"]
+    meta = json.loads((cache_dir / f"model-{key}.json").read_text(encoding="utf-8"))
+    word = _Block(meta["word"], word_idf, 0, _WORD_WEIGHT)
+    char = _Block(meta["char"], char_idf, len(word.vocabulary), _CHAR_WEIGHT)
+    if coef.shape != (len(word.vocabulary) + len(char.vocabulary), len(meta["classes"])):
+        raise ValueError("model cache arrays do not match its vocabulary")
+    return Classifier(meta["classes"], word, char, coef, intercept)

@@ -1,0 +1,149 @@
+"""Command line: run | chat | classify | evaluate | validate | topics | publish | stats."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot import terminal
+from bot.config import ConfigError, Settings
+from bot.content import ContentError
+from bot.content import load as load_content
+from bot.conversation import Conversation
+from bot.engine import open_engine
+from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
+from bot.language import LANGS, detect
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        # httpx logs every request URL, and Bot API URLs carry the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        status: int = args.handler(args, settings)
+        return status
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _engine(settings: Settings) -> Conversation:
+    return open_engine(settings.content_dir, settings.model_cache_dir)
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    lines = (line for line in sys.stdin)
+    terminal.chat(engine, lines, sys.stdout, args.lang, prompt=sys.stdin.isatty())
+    return 0
+
+
+def _classify(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    texts = args.text or (line.rstrip("\n") for line in sys.stdin)
+    for text in texts:
+        prediction = engine.classifier.predict(text)
+        lang = detect(text) or "en"
+        if args.json:
+            record = {
+                "text": text,
+                "topic": prediction.topic,
+                "confidence": round(prediction.confidence, 4),
+                "alternatives": [
+                    {"topic": topic, "confidence": round(score, 4)}
+                    for topic, score in prediction.alternatives
+                ],
+                "lang": lang,
+            }
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            topic = prediction.topic or "(out of scope)"
+            flag = " (unsure)" if prediction.ambiguous else ""
+            print(f"{topic}\t{prediction.confidence:.2f}{flag}\t{lang}\t{text}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    known = {topic.id for topic in engine.content.topics}
+    try:
+        sets = [(path, read_samples(path, known)) for path in args.files]
+    except EvaluationFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for number, (path, samples) in enumerate(sets):
+        if number:
+            print()
+        print(format_report(evaluate(path.name, samples, engine.classifier)))
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    content = load_content(settings.content_dir)
+    examples = sum(len(items) for topic in content.topics for items in topic.examples.values())
+    print(f"{settings.content_dir}: ok, {len(content.topics)} topics, {examples} training examples")
+    return 0
+
+
+def _topics(args: argparse.Namespace, settings: Settings) -> int:
+    content = load_content(settings.content_dir)
+    _print_topics(content.topics, args.lang, args.json, sys.stdout)
+    return 0
+
+
+def _print_topics(topics: Sequence[object], lang: str, as_json: bool, out: TextIO) -> None:
+    rows = [
+        {"id": topic.id, "title": topic.title[lang], "related": list(topic.related)}  # type: ignore[attr-defined]
+        for topic in topics
+    ]
+    if as_json:
+        out.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return
+    for row in rows:
+        related = ", ".join(row["related"]) or "-"
+        out.write(f"{row['id']:<24}{row['title']}  (related: {related})\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to the engine in the terminal (no Telegram)")
+    chat.add_argument("--lang", choices=LANGS, default="en", help="interface language")
+    chat.set_defaults(handler=_chat)
+
+    classify = commands.add_parser("classify", help="classify each TEXT (or each stdin line)")
+    classify.add_argument("--json", action="store_true", help="one JSON object per line")
+    classify.add_argument("text", nargs="*", metavar="TEXT")
+    classify.set_defaults(handler=_classify)
+
+    evaluate_cmd = commands.add_parser("evaluate", help="score the classifier on labelled YAML")
+    evaluate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    evaluate_cmd.set_defaults(handler=_evaluate)
+
+    validate = commands.add_parser("validate", help="check intents/; non-zero exit on errors")
+    validate.set_defaults(handler=_validate)
+
+    topics = commands.add_parser("topics", help="list the topics")
+    topics.add_argument("--json", action="store_true", help="a JSON array")
+    topics.add_argument("--lang", choices=LANGS, default="en")
+    topics.set_defaults(handler=_topics)
+    return parser

@@ -1,0 +1,122 @@
+"""Settings read once from the environment; the bot token is kept in a redacting type."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+DEFAULT_API_BASE_URL: Final = "https://api.telegram.org/bot"
+_PACKAGE_ROOT: Final = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret value; call only where it is handed to the library."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def project_root() -> Path:
+    """The folder holding ``intents/``: the checkout in development, else the working directory."""
+    if (_PACKAGE_ROOT / "intents").is_dir():
+        return _PACKAGE_ROOT
+    return Path.cwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from the environment."""
+
+    token: Secret | None = None
+    api_base_url: str = DEFAULT_API_BASE_URL
+    database_url: str = ""
+    admin_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: Secret | None = None
+    port: int = 8080
+    log_level: int = logging.INFO
+    content_dir: Path = field(default_factory=lambda: project_root() / "intents")
+    state_dir: Path = field(default_factory=lambda: project_root() / ".state")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (the process environment by default)."""
+        env = os.environ if env is None else env
+        root = project_root()
+        state_dir = Path(env.get("BOT_STATE_DIR") or root / ".state")
+        token = env.get("BOT_TOKEN", "").strip()
+        secret = env.get("BOT_WEBHOOK_SECRET", "").strip()
+        level_name = env.get("LOG_LEVEL", "INFO").strip().upper()
+        level = logging.getLevelNamesMapping().get(level_name)
+        if level is None:
+            raise ConfigError(f"LOG_LEVEL: unknown level {level_name!r}")
+        return cls(
+            token=Secret(token) if token else None,
+            api_base_url=env.get("BOT_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
+            database_url=env.get("DATABASE_URL", "").strip()
+            or f"sqlite+aiosqlite:///{state_dir / 'bot.sqlite3'}",
+            admin_ids=_ids(env.get("BOT_ADMIN_IDS", "")),
+            webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
+            webhook_secret=Secret(secret) if secret else None,
+            port=_port(env.get("BOT_PORT", "8080")),
+            log_level=level,
+            content_dir=Path(env.get("BOT_CONTENT_DIR") or root / "intents"),
+            state_dir=state_dir,
+        )
+
+    def require_token(self) -> Secret:
+        """Return the bot token, or fail with a message that says how to set it."""
+        if not self.token:
+            raise ConfigError("BOT_TOKEN: not set (get a token from @BotFather and export it)")
+        return self.token
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the fitted classifier is cached as plain arrays."""
+        return self.state_dir / "model"
+
+
+def _ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(f"BOT_ADMIN_IDS: {part!r} is not a Telegram user id") from None
+    return frozenset(ids)
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"BOT_PORT: {raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"BOT_PORT: {port} is out of range")
+    return port

@@ -1,0 +1,313 @@
+"""Load and validate the interview content in ``intents/`` into frozen dataclasses.
+
+Every problem is reported as ``file: problem`` so an editor can fix the YAML without
+reading code; nothing starts on broken content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+
+from bot import markup
+from bot.language import LANGS, Lang
+from bot.normalise import fold
+
+try:  # the C loader is several times faster and start-up time matters
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Kind = Literal["interview", "conversation"]
+TELEGRAM_MESSAGE_LIMIT: Final = 4096
+SHORT_LIMIT: Final = 1000  # about one phone screen
+NEGATIVE_ID: Final = "out_of_scope"
+UI_FILE: Final = "ui.yaml"
+_TOPIC_KEYS: Final = frozenset({"id", "kind", "order", "title", "short", "long", "related", "examples"})
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_NUMBER = re.compile(r"\d+")
+_RELATED_RANGE: Final[Mapping[str, tuple[int, int]]] = {"interview": (2, 4), "conversation": (0, 4)}
+
+
+class ContentError(Exception):
+    """The content in ``intents/`` is broken; ``problems`` holds one ``file: problem`` each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic: its texts per language, follow-ups and training examples."""
+
+    id: str
+    kind: Kind
+    order: int
+    title: Mapping[Lang, str]
+    short: Mapping[Lang, str]
+    long: Mapping[Lang, str]
+    related: tuple[str, ...]
+    examples: Mapping[Lang, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Content:
+    """All topics in menu order, the out-of-scope examples and the interface strings."""
+
+    topics: tuple[Topic, ...]
+    negatives: Mapping[Lang, tuple[str, ...]]
+    ui: Mapping[str, Mapping[Lang, str]]
+    digest: str
+    _by_id: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {topic.id: topic for topic in self.topics})
+
+    def topic(self, topic_id: str) -> Topic | None:
+        """Return the topic with ``topic_id``, or None."""
+        return self._by_id.get(topic_id)
+
+    @property
+    def interview_topics(self) -> tuple[Topic, ...]:
+        """The interview's topics in the interview's order (the menu)."""
+        return tuple(topic for topic in self.topics if topic.kind == "interview")
+
+    def text(self, key: str, lang: Lang, **fields: str) -> str:
+        """Return interface string ``key`` in ``lang`` with ``fields`` filled in."""
+        return self.ui[key][lang].format(**fields)
+
+
+def load(directory: Path) -> Content:
+    """Load ``directory``; raise ContentError listing every problem found."""
+    problems: list[str] = []
+    if not directory.is_dir():
+        raise ContentError([f"{directory}: not a directory"])
+    files = sorted(directory.glob("*.yaml"))
+    digest = hashlib.sha256()
+    raw: dict[str, Any] = {}
+    for path in files:
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
+        try:
+            raw[path.name] = yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            problems.append(f"{path.name}: invalid YAML{where}: {getattr(exc, 'problem', exc)}")
+
+    ui = _ui(raw.pop(UI_FILE, None), problems)
+    negatives = _negatives(raw.pop(f"{NEGATIVE_ID}.yaml", None), problems)
+    topics: list[Topic] = []
+    seen: dict[str, str] = {}
+    for name, data in raw.items():
+        topic = _topic(name, data, problems)
+        if topic is None:
+            continue
+        if topic.id in seen:
+            problems.append(f"{name}: duplicate topic id {topic.id!r} (also in {seen[topic.id]})")
+            continue
+        seen[topic.id] = name
+        topics.append(topic)
+    if not any(topic.kind == "interview" for topic in topics):
+        problems.append(f"{directory}: no interview topic found")
+    _check_related(topics, problems)
+    _check_examples(topics, negatives, problems)
+    if problems:
+        raise ContentError(problems)
+    topics.sort(key=lambda topic: (topic.order, topic.id))
+    return Content(tuple(topics), negatives, ui, digest.hexdigest()[:16])
+
+
+def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
+    before = len(problems)
+    if not isinstance(data, dict):
+        problems.append(f"{name}: expected a mapping of topic fields")
+        return None
+    for key in sorted(set(data) - _TOPIC_KEYS):
+        problems.append(f"{name}: unknown field {key!r}")
+    for key in sorted(_TOPIC_KEYS - set(data)):
+        problems.append(f"{name}: missing field {key!r}")
+    topic_id = data.get("id")
+    if not isinstance(topic_id, str) or not _ID.match(topic_id):
+        problems.append(f"{name}: id must be lowercase letters, digits and _, got {topic_id!r}")
+    elif name != f"{topic_id}.yaml":
+        problems.append(f"{name}: id {topic_id!r} does not match the file name")
+    kind = data.get("kind")
+    if kind not in _RELATED_RANGE:
+        problems.append(f"{name}: kind must be 'interview' or 'conversation', got {kind!r}")
+        kind = "interview"
+    order = data.get("order")
+    if not isinstance(order, int) or isinstance(order, bool):
+        problems.append(f"{name}: order must be a whole number")
+    title = _texts(name, "title", data.get("title"), problems)
+    short = _texts(name, "short", data.get("short"), problems)
+    long = _texts(name, "long", data.get("long"), problems)
+    for lang, text in title.items():
+        if markup.count_emoji(text) != 1:
+            problems.append(f"{name}: title.{lang} must contain exactly one emoji")
+    for lang, text in short.items():
+        if len(text) > SHORT_LIMIT:
+            problems.append(f"{name}: short.{lang} is {len(text)} characters, over {SHORT_LIMIT}")
+    for field_name, texts in (("short", short), ("long", long)):
+        for lang, text in texts.items():
+            size = len(title.get(lang, "")) + 2 + len(text)
+            if size > TELEGRAM_MESSAGE_LIMIT:
+                problems.append(
+                    f"{name}: {field_name}.{lang} makes a {size}-character message, "
+                    f"over Telegram's {TELEGRAM_MESSAGE_LIMIT}"
+                )
+        _check_numbers(name, field_name, texts, problems)
+    related = data.get("related")
+    if not isinstance(related, list) or not all(isinstance(item, str) for item in related):
+        problems.append(f"{name}: related must be a list of topic ids")
+        related = []
+    else:
+        low, high = _RELATED_RANGE[kind]
+        if not low <= len(related) <= high:
+            problems.append(f"{name}: related must list {low}-{high} topics, got {len(related)}")
+    examples = _examples(name, data.get("examples"), problems)
+    if len(problems) > before:
+        return None
+    return Topic(
+        id=topic_id,
+        kind=kind,
+        order=order,
+        title=title,
+        short=short,
+        long=long,
+        related=tuple(related),
+        examples=examples,
+    )
+
+
+def _texts(name: str, field_name: str, value: Any, problems: list[str]) -> dict[Lang, str]:
+    if not isinstance(value, dict):
+        problems.append(f"{name}: {field_name} must map each language ({', '.join(LANGS)}) to text")
+        return {}
+    texts: dict[Lang, str] = {}
+    for key in sorted(set(value) - set(LANGS), key=str):
+        problems.append(f"{name}: {field_name} has unknown language {key!r}")
+    for lang in LANGS:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{name}: {field_name}.{lang} is missing (no translation)")
+            continue
+        text = text.strip()
+        for problem in markup.html_problems(text):
+            problems.append(f"{name}: {field_name}.{lang}: {problem}")
+        texts[lang] = text
+    return texts
+
+
+def _check_numbers(
+    name: str, field_name: str, texts: Mapping[Lang, str], problems: list[str]
+) -> None:
+    """A translation that drops or changes a figure is an error, not a style issue."""
+    if "en" not in texts:
+        return
+    expected = set(_NUMBER.findall(texts["en"]))
+    for lang, text in texts.items():
+        found = set(_NUMBER.findall(text))
+        if lang != "en" and found != expected:
+            missing = ", ".join(sorted(expected - found)) or "none"
+            extra = ", ".join(sorted(found - expected)) or "none"
+            problems.append(
+                f"{name}: {field_name}.{lang} has different numbers from {field_name}.en "
+                f"(missing: {missing}; extra: {extra})"
+            )
+
+
+def _examples(name: str, value: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        problems.append(f"{name}: examples must map each language to a list of messages")
+        return {}
+    examples: dict[Lang, tuple[str, ...]] = {}
+    for key in sorted(set(value) - set(LANGS), key=str):
+        problems.append(f"{name}: examples has unknown language {key!r}")
+    for lang in LANGS:
+        items = value.get(lang)
+        if not isinstance(items, list) or not items:
+            problems.append(f"{name}: examples.{lang} is missing (no training examples)")
+            continue
+        bad = [item for item in items if not isinstance(item, str) or not fold(item)]
+        if bad:
+            problems.append(f"{name}: examples.{lang} has an empty or non-text item: {bad[0]!r}")
+            continue
+        examples[lang] = tuple(items)
+    return examples
+
+
+def _negatives(data: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
+    name = f"{NEGATIVE_ID}.yaml"
+    if data is None:
+        problems.append(f"{name}: missing (out-of-scope examples are required)")
+        return {}
+    if not isinstance(data, dict) or data.get("id") != NEGATIVE_ID or data.get("kind") != "negative":
+        problems.append(f"{name}: expected id: {NEGATIVE_ID}, kind: negative and examples")
+        return {}
+    return _examples(name, data.get("examples"), problems)
+
+
+def _ui(data: Any, problems: list[str]) -> dict[str, dict[Lang, str]]:
+    if not isinstance(data, dict):
+        problems.append(f"{UI_FILE}: missing or not a mapping of interface strings")
+        return {}
+    ui: dict[str, dict[Lang, str]] = {}
+    for key, value in data.items():
+        texts = _texts(UI_FILE, str(key), value, problems)
+        fields = {lang: _format_fields(text) for lang, text in texts.items()}
+        if len({frozenset(names) for names in fields.values() if names is not None}) > 1:
+            problems.append(f"{UI_FILE}: {key} uses different {{fields}} across languages")
+        if any(names is None for names in fields.values()):
+            problems.append(f"{UI_FILE}: {key} has a broken {{field}}")
+        ui[str(key)] = texts
+    return ui
+
+
+def _format_fields(text: str) -> set[str] | None:
+    try:
+        return {item[1] for item in string.Formatter().parse(text) if item[1] is not None}
+    except ValueError:
+        return None
+
+
+def _check_related(topics: list[Topic], problems: list[str]) -> None:
+    known = {topic.id for topic in topics}
+    for topic in topics:
+        name = f"{topic.id}.yaml"
+        if len(set(topic.related)) != len(topic.related):
+            problems.append(f"{name}: related lists a topic twice")
+        for other in topic.related:
+            if other == topic.id:
+                problems.append(f"{name}: related refers to the topic itself")
+            elif other not in known:
+                problems.append(f"{name}: related refers to unknown topic {other!r}")
+
+
+def _check_examples(
+    topics: list[Topic], negatives: Mapping[Lang, tuple[str, ...]], problems: list[str]
+) -> None:
+    """The same message under two topics teaches the classifier a contradiction."""
+    owner: dict[str, str] = {}
+    for name, examples in _all_examples(topics, negatives):
+        for text in examples:
+            key = fold(text)
+            first = owner.setdefault(key, name)
+            if first != name:
+                problems.append(f"{name}: example {text!r} also appears in {first}")
+
+
+def _all_examples(
+    topics: list[Topic], negatives: Mapping[Lang, tuple[str, ...]]
+) -> Iterator[tuple[str, list[str]]]:
+    for topic in topics:
+        yield f"{topic.id}.yaml", [text for items in topic.examples.values() for text in items]
+    yield f"{NEGATIVE_ID}.yaml", [text for items in negatives.values() for text in items]

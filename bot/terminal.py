@@ -1,0 +1,41 @@
+"""The terminal front end of the engine: ``python -m bot chat``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot import markup
+from bot.conversation import Button, Conversation, Reply
+from bot.language import Lang, detect
+
+
+def render(reply: Reply) -> tuple[str, list[Button]]:
+    """Return a reply as plain text with numbered choices, and the buttons by number."""
+    buttons = [button for row in reply.keyboard for button in row]
+    lines = [markup.to_plain(reply.text)]
+    if buttons:
+        lines.append("")
+        lines.extend(f"  [{number}] {button.label}" for number, button in enumerate(buttons, 1))
+    return "\n".join(lines), buttons
+
+
+def chat(engine: Conversation, lines: Iterable[str], out: TextIO, lang: Lang, *, prompt: bool) -> None:
+    """Converse over ``lines`` until an empty line or their end; numbers press buttons."""
+    reply = engine.welcome(lang)
+    out.write(engine.content.text("chat_intro", lang) + "\n\n")
+    while True:
+        text, buttons = render(reply)
+        out.write(text + "\n\n")
+        if prompt:
+            out.write("> ")
+        out.flush()
+        line = next(iter(lines), None)
+        if line is None or not line.strip():
+            return
+        line = line.strip()
+        if line.isdigit() and 1 <= int(line) <= len(buttons):
+            reply = engine.press(buttons[int(line) - 1].action, lang)
+        else:
+            lang = detect(line) or lang
+            reply = engine.ask(line, lang)
