@@ -1,0 +1,32 @@
+"""Shared fixtures: the real content and one fitted engine per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.classifier import Classifier
+from bot.content import Content, load
+from bot.conversation import Conversation
+
+ROOT = Path(__file__).resolve().parent.parent
+INTENTS = ROOT / "intents"
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The project's real content, validated."""
+    return load(INTENTS)
+
+
+@pytest.fixture(scope="session")
+def classifier(content: Content) -> Classifier:
+    """A classifier fitted from scratch (no cache) on the real content."""
+    return Classifier.fit(content)
+
+
+@pytest.fixture(scope="session")
+def engine(content: Content, classifier: Classifier) -> Conversation:
+    """The conversation engine on the real content."""
+    return Conversation(content, classifier)
