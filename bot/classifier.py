@@ -36,7 +36,7 @@ RANDOM_STATE: Final = 0
 # REJECT (or when the out-of-scope class wins) the message is out of scope.
 CONFIDENT: Final = 0.5
 REJECT: Final = 0.35
-CLOSE_MARGIN: Final = 0.15
+CLOSE_RATIO: Final = 0.45  # a runner-up this close to the best makes two plausible topics
 _WORD_PATTERN: Final = r"(?u)\b\w+\b"
 _WORD_TOKENS = re.compile(_WORD_PATTERN)
 _WORD_NGRAMS: Final = (1, 2)
@@ -141,17 +141,21 @@ class Classifier:
         out_of_scope = probabilities[self._none] >= best or best < REJECT
         if out_of_scope:
             return Prediction(None, float(probabilities[self._none]), tuple(ranked[:3]), False)
-        ambiguous = best < CONFIDENT or best - second < CLOSE_MARGIN
+        ambiguous = best < CONFIDENT or second >= best * CLOSE_RATIO
         return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous)
 
     def _features(
         self, block: _Block, grams: Iterable[str], indices: list[int], values: list[float]
     ) -> None:
-        """Append ``block``'s sublinear, idf-weighted, l2-normalised features (as TfidfVectorizer)."""
-        counts = Counter(index for gram in grams if (index := block.vocabulary.get(gram)) is not None)
+        """Append ``block``'s features: sublinear tf, idf, l2 norm, as TfidfVectorizer."""
+        counts = Counter(
+            index for gram in grams if (index := block.vocabulary.get(gram)) is not None
+        )
         if not counts:
             return
-        weighted = [(index, (1.0 + math.log(count)) * block.idf[index]) for index, count in counts.items()]
+        weighted = [
+            (index, (1.0 + math.log(count)) * block.idf[index]) for index, count in counts.items()
+        ]
         norm = math.sqrt(sum(value * value for _, value in weighted)) / block.weight
         for index, value in weighted:
             indices.append(block.offset + index)
@@ -238,7 +242,8 @@ def vectorizers() -> tuple[Any, Any]:
     return word, char
 
 
-def _fit(content: Content) -> Classifier:
+def fit_sklearn(content: Content) -> tuple[Any, Any, Any]:
+    """Fit the word and char vectorizers and the logistic regression on ``content``."""
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
@@ -252,12 +257,32 @@ def _fit(content: Content) -> Classifier:
         C=_C, solver="saga", tol=1e-2, max_iter=1000, random_state=RANDOM_STATE
     )
     model.fit(features, labels)
+    return word, char, model
+
+
+def sklearn_features(word: Any, char: Any, texts: Sequence[str]) -> Any:
+    """Transform raw ``texts`` the way the fitted scikit-learn pipeline sees them."""
+    from scipy.sparse import hstack
+
+    folded = [fold(text) for text in texts]
+    return hstack(
+        [word.transform(folded) * _WORD_WEIGHT, char.transform(folded) * _CHAR_WEIGHT]
+    ).tocsr()
+
+
+def _fit(content: Content) -> Classifier:
+    word, char, model = fit_sklearn(content)
     word_size = len(word.vocabulary_)
     return Classifier(
         classes=[str(label) for label in model.classes_],
-        word=_Block({str(k): int(v) for k, v in word.vocabulary_.items()}, word.idf_, 0, _WORD_WEIGHT),
+        word=_Block(
+            {str(k): int(v) for k, v in word.vocabulary_.items()}, word.idf_, 0, _WORD_WEIGHT
+        ),
         char=_Block(
-            {str(k): int(v) for k, v in char.vocabulary_.items()}, char.idf_, word_size, _CHAR_WEIGHT
+            {str(k): int(v) for k, v in char.vocabulary_.items()},
+            char.idf_,
+            word_size,
+            _CHAR_WEIGHT,
         ),
         coef=np.ascontiguousarray(model.coef_.T, dtype=np.float64),
         intercept=np.asarray(model.intercept_, dtype=np.float64),

@@ -12,12 +12,12 @@ from typing import TextIO
 
 from bot import terminal
 from bot.config import ConfigError, Settings
-from bot.content import ContentError
+from bot.content import ContentError, Topic
 from bot.content import load as load_content
 from bot.conversation import Conversation
 from bot.engine import open_engine
 from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
-from bot.language import LANGS, detect
+from bot.language import LANGS, Lang, detect
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +109,9 @@ def _topics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_topics(topics: Sequence[object], lang: str, as_json: bool, out: TextIO) -> None:
+def _print_topics(topics: Sequence[Topic], lang: Lang, as_json: bool, out: TextIO) -> None:
     rows = [
-        {"id": topic.id, "title": topic.title[lang], "related": list(topic.related)}  # type: ignore[attr-defined]
+        {"id": topic.id, "title": topic.title[lang], "related": list(topic.related)}
         for topic in topics
     ]
     if as_json:

@@ -12,7 +12,7 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import yaml
 
@@ -30,7 +30,9 @@ TELEGRAM_MESSAGE_LIMIT: Final = 4096
 SHORT_LIMIT: Final = 1000  # about one phone screen
 NEGATIVE_ID: Final = "out_of_scope"
 UI_FILE: Final = "ui.yaml"
-_TOPIC_KEYS: Final = frozenset({"id", "kind", "order", "title", "short", "long", "related", "examples"})
+_TOPIC_KEYS: Final = frozenset(
+    {"id", "kind", "order", "title", "short", "long", "related", "examples"}
+)
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _NUMBER = re.compile(r"\d+")
 _RELATED_RANGE: Final[Mapping[str, tuple[int, int]]] = {"interview": (2, 4), "conversation": (0, 4)}
@@ -97,7 +99,7 @@ def load(directory: Path) -> Content:
         data = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + data + b"\0")
         try:
-            raw[path.name] = yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+            raw[path.name] = yaml.load(data, Loader=_Loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -170,16 +172,16 @@ def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
         problems.append(f"{name}: related must be a list of topic ids")
         related = []
     else:
-        low, high = _RELATED_RANGE[kind]
+        low, high = _RELATED_RANGE[str(kind)]
         if not low <= len(related) <= high:
             problems.append(f"{name}: related must list {low}-{high} topics, got {len(related)}")
     examples = _examples(name, data.get("examples"), problems)
     if len(problems) > before:
         return None
     return Topic(
-        id=topic_id,
-        kind=kind,
-        order=order,
+        id=str(topic_id),
+        kind=cast(Kind, kind),
+        order=cast(int, order),
         title=title,
         short=short,
         long=long,
@@ -250,7 +252,11 @@ def _negatives(data: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
     if data is None:
         problems.append(f"{name}: missing (out-of-scope examples are required)")
         return {}
-    if not isinstance(data, dict) or data.get("id") != NEGATIVE_ID or data.get("kind") != "negative":
+    if (
+        not isinstance(data, dict)
+        or data.get("id") != NEGATIVE_ID
+        or data.get("kind") != "negative"
+    ):
         problems.append(f"{name}: expected id: {NEGATIVE_ID}, kind: negative and examples")
         return {}
     return _examples(name, data.get("examples"), problems)

@@ -104,7 +104,10 @@ class Conversation:
     def menu(self, lang: Lang, *, edit: bool = False) -> Reply:
         """The topic menu."""
         return Reply(
-            self.content.text("menu_header", lang), lang, ReplyKind.MENU, self._menu_keyboard(lang),
+            self.content.text("menu_header", lang),
+            lang,
+            ReplyKind.MENU,
+            self._menu_keyboard(lang),
             edit=edit,
         )
 
@@ -123,7 +126,10 @@ class Conversation:
         question = text[:MAX_QUESTION_CHARS]
         if not fold(question):
             return Reply(
-                self.content.text("empty", lang), lang, ReplyKind.EMPTY, self._menu_keyboard(ui_lang)
+                self.content.text("empty", lang),
+                lang,
+                ReplyKind.EMPTY,
+                self._menu_keyboard(ui_lang),
             )
         prediction = self.classifier.predict(question)
         if prediction.topic is None:
@@ -169,7 +175,10 @@ class Conversation:
         body = topic.long[lang] if long else topic.short[lang]
         text = f"<b>{topic.title[lang]}</b>\n\n{body}"
         return Reply(
-            text, lang, ReplyKind.ANSWER, self._answer_keyboard(topic, ui_lang, long, following),
+            text,
+            lang,
+            ReplyKind.ANSWER,
+            self._answer_keyboard(topic, ui_lang, long, following),
             topic.id,
         )
 
@@ -203,18 +212,28 @@ class Conversation:
             for other_id in topic.related
             if (other := self.content.topic(other_id)) is not None
         ]
-        rows: list[tuple[Button, ...]] = [tuple(related[i : i + 2]) for i in range(0, len(related), 2)]
+        rows: list[tuple[Button, ...]] = [
+            tuple(related[i : i + 2]) for i in range(0, len(related), 2)
+        ]
         last: list[Button] = []
         if not long and topic.long[lang] != topic.short[lang]:
-            last.append(Button(self.content.text("button_more", lang), Action(ActionKind.MORE, topic.id)))
+            last.append(
+                Button(self.content.text("button_more", lang), Action(ActionKind.MORE, topic.id))
+            )
         if following is not None and topic.kind == "interview":
             if following.covers(topic.id):
                 last.append(
-                    Button(self.content.text("button_unfollow", lang), Action(ActionKind.UNFOLLOW, topic.id))
+                    Button(
+                        self.content.text("button_unfollow", lang),
+                        Action(ActionKind.UNFOLLOW, topic.id),
+                    )
                 )
             else:
                 last.append(
-                    Button(self.content.text("button_follow", lang), Action(ActionKind.FOLLOW, topic.id))
+                    Button(
+                        self.content.text("button_follow", lang),
+                        Action(ActionKind.FOLLOW, topic.id),
+                    )
                 )
         last.append(Button(self.content.text("button_menu", lang), Action(ActionKind.MENU)))
         rows.append(tuple(last))
@@ -228,8 +247,12 @@ class Conversation:
         return Button(topic.title[lang], Action(ActionKind.TOPIC, topic.id))
 
     def _topic_list(self, lang: Lang) -> str:
-        return ", ".join(_without_emoji(topic.title[lang]) for topic in self.content.interview_topics)
+        return ", ".join(
+            _without_emoji(topic.title[lang]) for topic in self.content.interview_topics
+        )
 
 
 def _without_emoji(title: str) -> str:
-    return "".join(char for char in title if markup.count_emoji(char) == 0 and ord(char) != 0xFE0F).strip()
+    return "".join(
+        char for char in title if markup.count_emoji(char) == 0 and ord(char) != 0xFE0F
+    ).strip()

@@ -107,7 +107,8 @@ def format_report(report: Report) -> str:
         f"== {report.name} (language: {report.lang}, {report.total} messages)",
         f"in-scope accuracy:      {report.accuracy:6.1%}  "
         f"({report.in_scope_correct}/{report.in_scope})",
-        f"out-of-scope rejection: {report.rejection:6.1%}  ({report.rejected}/{report.out_of_scope})",
+        f"out-of-scope rejection: {report.rejection:6.1%}  "
+        f"({report.rejected}/{report.out_of_scope})",
         "",
         f"{'topic':<24}{'precision':>10}{'recall':>10}{'support':>9}",
     ]

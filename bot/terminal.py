@@ -20,7 +20,9 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
     return "\n".join(lines), buttons
 
 
-def chat(engine: Conversation, lines: Iterable[str], out: TextIO, lang: Lang, *, prompt: bool) -> None:
+def chat(
+    engine: Conversation, lines: Iterable[str], out: TextIO, lang: Lang, *, prompt: bool
+) -> None:
     """Converse over ``lines`` until an empty line or their end; numbers press buttons."""
     reply = engine.welcome(lang)
     out.write(engine.content.text("chat_intro", lang) + "\n\n")

@@ -1,0 +1,166 @@
+"""The classifier: known questions, typos, other languages, out of scope, ambiguity, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import classifier as classifier_module
+from bot.classifier import NONE_CLASS, Classifier, fit_sklearn, sklearn_features
+from bot.content import Content
+from bot.language import detect, from_code
+from bot.normalise import fold
+
+KNOWN = [
+    ("are there direct flights to Seoul?", "direct_flights"),
+    ("flights?", "direct_flights"),
+    ("how many azerbaijani students study in korea", "education"),
+    ("what did Inha university do", "education"),
+    ("80 travel companies", "tourism"),
+    ("when is the next joint commission meeting", "joint_commission"),
+    ("is korea helping with demining", "liberated_territories"),
+    ("what about the middle corridor", "middle_corridor"),
+    ("which korean companies work in azerbaijan", "economy"),
+    ("king sejong institute", "culture"),
+    ("how are relations between korea and azerbaijan", "relations"),
+    ("any high level visits planned", "visits"),
+    ("hello", "greeting"),
+    ("thank you!", "thanks"),
+    ("who is the ambassador", "about"),
+    ("Seula birbaşa reys var?", "direct_flights"),
+    ("seula birbasa reys var", "direct_flights"),
+    ("Koreyada neçə azərbaycanlı tələbə oxuyur?", "education"),
+    ("koreyada nece azerbaycanli telebe oxuyur", "education"),
+    ("прямые рейсы в сеул", "direct_flights"),
+    ("сколько студентов из азербайджана учится в корее", "education"),
+]
+TYPOS = [
+    ("are ther any direkt flihgts to seul", "direct_flights"),
+    ("how many studens from azerbajan in korea", "education"),
+    ("tourizm betwen the countries", "tourism"),
+    ("прямые рейсы в сеул есть", "direct_flights"),
+]
+OUT_OF_SCOPE = [
+    "what's the weather in London tomorrow",
+    "who won the champions league",
+    "how do I cook pasta carbonara",
+    "what is the population of korea",
+    "погода в Баку завтра",
+    "sabah Bakıda hava necə olacaq",
+]
+
+
+@pytest.mark.parametrize(("text", "topic"), KNOWN + TYPOS)
+def test_known_questions_find_their_topic(classifier: Classifier, text: str, topic: str) -> None:
+    assert classifier.predict(text).topic == topic
+
+
+@pytest.mark.parametrize("text", OUT_OF_SCOPE)
+def test_out_of_scope_returns_no_topic(classifier: Classifier, text: str) -> None:
+    prediction = classifier.predict(text)
+    assert prediction.topic is None
+    assert not prediction.ambiguous
+
+
+@pytest.mark.parametrize("text", ["", "🙂🙂", "?!", "zzzzqqq"])
+def test_text_without_known_features_is_out_of_scope(classifier: Classifier, text: str) -> None:
+    assert classifier.predict(text).topic is None
+
+
+def test_two_topics_in_one_question_are_flagged_ambiguous(classifier: Classifier) -> None:
+    prediction = classifier.predict("students and flights")
+    assert prediction.ambiguous
+    assert {topic for topic, _ in prediction.alternatives[:2]} == {"education", "direct_flights"}
+
+
+def test_a_clear_question_is_not_ambiguous(classifier: Classifier) -> None:
+    prediction = classifier.predict("are there direct flights between baku and seoul")
+    assert not prediction.ambiguous
+    assert prediction.confidence > 0.8
+
+
+def test_alternatives_are_ranked_and_exclude_the_none_class(classifier: Classifier) -> None:
+    prediction = classifier.predict("tourism and culture")
+    scores = [score for _, score in prediction.alternatives]
+    assert scores == sorted(scores, reverse=True)
+    assert NONE_CLASS not in {topic for topic, _ in prediction.alternatives}
+    assert len(prediction.alternatives) == 3
+
+
+def test_fast_path_gives_the_same_probabilities_as_scikit_learn(content: Content) -> None:
+    word, char, model = fit_sklearn(content)
+    fast = Classifier.fit(content)
+    texts = [text for text, _ in KNOWN + TYPOS] + OUT_OF_SCOPE + ["", "a", "İ I ı", "x" * 3000]
+    expected = model.predict_proba(sklearn_features(word, char, texts))
+    actual = np.array([fast.probabilities(text) for text in texts])
+    assert list(model.classes_) == list(fast.classes)
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-12)
+
+
+def test_char_ngrams_match_scikit_learn_analyzer() -> None:
+    _, char = classifier_module.vectorizers()
+    analyzer = char.build_analyzer()
+    for text in ["a", "ab", "abc", "abcd", "hello world", "x y zz", "seul reys", "длинноеслово"]:
+        assert classifier_module._char_wb_ngrams(text) == analyzer(text)
+
+
+def test_fitting_is_deterministic(content: Content) -> None:
+    first, second = Classifier.fit(content), Classifier.fit(content)
+    for text in ["direct flights", "students", "weather", "kahriz"]:
+        assert np.array_equal(first.probabilities(text), second.probabilities(text))
+
+
+def test_model_cache_round_trips_as_plain_arrays(content: Content, tmp_path: Path) -> None:
+    fitted = Classifier.load_or_fit(content, tmp_path)
+    files = sorted(path.suffix for path in tmp_path.iterdir())
+    assert files == [".json", ".npz"]
+    json.loads(next(tmp_path.glob("*.json")).read_text(encoding="utf-8"))
+    with np.load(next(tmp_path.glob("*.npz")), allow_pickle=False) as arrays:
+        assert {"coef", "intercept", "word_idf", "char_idf"} <= set(arrays.files)
+    loaded = Classifier.load_or_fit(content, tmp_path)
+    assert loaded is not fitted
+    for text in ["direct flights", "Koreyada təhsil", "погода"]:
+        assert np.array_equal(loaded.probabilities(text), fitted.probabilities(text))
+
+
+def test_a_corrupt_cache_is_refitted(content: Content, tmp_path: Path) -> None:
+    Classifier.load_or_fit(content, tmp_path)
+    for path in tmp_path.glob("*.npz"):
+        path.write_bytes(b"not a zip")
+    model = Classifier.load_or_fit(content, tmp_path)
+    assert model.predict("direct flights to seoul").topic == "direct_flights"
+
+
+def test_fold_handles_azerbaijani_letters_and_case() -> None:
+    assert fold("AZƏRBAYCAN") == fold("azerbaycan") == "azerbaycan"
+    assert fold("İnha Universiteti") == "inha universiteti"
+    assert fold("Işıq") == fold("isiq")
+    assert fold("Şəki") == fold("Sheki") == fold("seki")
+    assert fold("Gəncə") == fold("Gence")
+    assert fold("✈️ Flights!!!") == "flights"
+    assert fold("ＦＵＬＬ width") == "full width"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("are there direct flights to Seoul?", "en"),
+        ("Seula birbaşa reys var?", "az"),
+        ("seula birbasa reys var mi", "az"),
+        ("прямые рейсы", "ru"),
+        ("flights?", None),
+        ("🙂", None),
+    ],
+)
+def test_language_detection(text: str, lang: str | None) -> None:
+    assert detect(text) == lang
+
+
+def test_language_from_telegram_code() -> None:
+    assert from_code("ru") == "ru"
+    assert from_code("az-AZ") == "az"
+    assert from_code("de") == "en"
+    assert from_code(None) == "en"
