@@ -140,7 +140,9 @@ class Classifier:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         out_of_scope = probabilities[self._none] >= best or best < REJECT
         if out_of_scope:
-            return Prediction(None, float(probabilities[self._none]), tuple(ranked[:3]), False)
+            # how sure we are that no topic fits: the out-of-scope class, or the gap above the best
+            confidence = max(float(probabilities[self._none]), 1.0 - best)
+            return Prediction(None, confidence, tuple(ranked[:3]), False)
         ambiguous = best < CONFIDENT or second >= best * CLOSE_RATIO
         return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous)
 

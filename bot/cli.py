@@ -58,7 +58,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
-    texts = args.text or (line.rstrip("\n") for line in sys.stdin)
+    texts = args.text or (line.strip() for line in sys.stdin if line.strip())
     for text in texts:
         prediction = engine.classifier.predict(text)
         lang = detect(text) or "en"

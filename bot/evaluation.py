@@ -65,7 +65,9 @@ def read_samples(path: Path, known_topics: set[str]) -> list[Sample]:
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise EvaluationFileError(f"{path}: item {number} needs a text")
-        topic = str(item.get("topic"))
+        if not isinstance(item.get("topic"), str):
+            raise EvaluationFileError(f"{path}: item {number} needs a topic (an id, or none)")
+        topic = item["topic"]
         if topic != NONE_LABEL and topic not in known_topics:
             raise EvaluationFileError(f"{path}: item {number} has unknown topic {topic!r}")
         samples.append(Sample(item["text"], None if topic == NONE_LABEL else topic))
