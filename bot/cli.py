@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import terminal
+from bot import logs, terminal
 from bot.config import ConfigError, Settings
 from bot.content import ContentError, Topic
 from bot.content import load as load_content
@@ -27,11 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        # httpx logs every request URL, and Bot API URLs carry the token.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logs.configure(settings.log_level, [settings.token, settings.webhook_secret])
         status: int = args.handler(args, settings)
         return status
     except ContentError as exc:
@@ -47,6 +43,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _engine(settings: Settings) -> Conversation:
     return open_engine(settings.content_dir, settings.model_cache_dir)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require_token()
+    engine = _engine(settings)  # broken content stops here, before any network traffic
+    from bot.app import run  # imports telegram only for the commands that need it
+
+    run(settings, engine)
+    return 0
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import is_healthy
+
+    healthy = is_healthy(settings.heartbeat_file)
+    print("healthy" if healthy else "unhealthy: no recent heartbeat from the running bot")
+    return 0 if healthy else 1
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,6 +138,12 @@ def _print_topics(topics: Sequence[Topic], lang: Lang, as_json: bool, out: TextI
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot on Telegram (polling, or webhook)")
+    run.set_defaults(handler=_run)
+
+    health = commands.add_parser("health", help="exit 0 when the running bot is healthy")
+    health.set_defaults(handler=_health)
 
     chat = commands.add_parser("chat", help="talk to the engine in the terminal (no Telegram)")
     chat.add_argument("--lang", choices=LANGS, default="en", help="interface language")

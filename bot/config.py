@@ -94,6 +94,11 @@ class Settings:
         return self.token
 
     @property
+    def heartbeat_file(self) -> Path:
+        """Touched by the running bot while the Bot API answers."""
+        return self.state_dir / "heartbeat"
+
+    @property
     def model_cache_dir(self) -> Path:
         """Where the fitted classifier is cached as plain arrays."""
         return self.state_dir / "model"

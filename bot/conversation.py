@@ -159,6 +159,12 @@ class Conversation:
             return Reply(reply.text, ui_lang, ReplyKind.MORE, reply.keyboard, topic.id, edit=True)
         return self.topic(topic.id, ui_lang, ui_lang=ui_lang, following=following)
 
+    def open_link(self, topic_id: str, lang: Lang, following: Following | None = None) -> Reply:
+        """A deep link (``/start <topic_id>``): that topic, or a notice and the menu."""
+        if self.content.topic(topic_id) is None:
+            return self.notice("unknown_topic", lang, menu=True, topic=markup.escape(topic_id[:64]))
+        return self.topic(topic_id, lang, ui_lang=lang, following=following)
+
     def topic(
         self,
         topic_id: str,

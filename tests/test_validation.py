@@ -40,7 +40,7 @@ def intents(tmp_path: Path) -> Path:
 
 
 def edit(directory: Path, name: str, change: Change) -> None:
-    """Load ``name`` from ``directory``, let ``change`` mutate it (or return a replacement), save."""
+    """Load ``name``, let ``change`` mutate it (or return a replacement), save it back."""
     path = directory / name
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe
     replaced = change(data)
@@ -139,7 +139,9 @@ def test_topic_that_is_not_a_mapping(intents: Path, text: str) -> None:
     assert problems_of(intents) == ["thanks.yaml: expected a mapping of topic fields"]
 
 
-@pytest.mark.parametrize("field", ["kind", "order", "title", "short", "long", "related", "examples"])
+@pytest.mark.parametrize(
+    "field", ["kind", "order", "title", "short", "long", "related", "examples"]
+)
 def test_missing_field(intents: Path, field: str) -> None:
     edit(intents, "help.yaml", deleter(field))
     assert_reports(intents, f"help.yaml: missing field {field!r}")
@@ -183,9 +185,7 @@ def test_id_with_bad_characters(intents: Path, bad_id: object) -> None:
 def test_two_files_claiming_the_same_id(intents: Path) -> None:
     shutil.copy(intents / "thanks.yaml", intents / "thanks_again.yaml")
     # The copy is refused and named; the original is left alone.
-    assert problems_of(intents) == [
-        "thanks_again.yaml: id 'thanks' does not match the file name"
-    ]
+    assert problems_of(intents) == ["thanks_again.yaml: id 'thanks' does not match the file name"]
 
 
 @pytest.mark.parametrize("kind", ["faq", "negative", "", None])
@@ -302,7 +302,9 @@ def test_example_that_is_empty_or_not_text(intents: Path, item: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "title", ["Direct flights", "✈️🌏 Direct flights", "✈️ Direct flights 🇰🇷"], ids=["zero", "two", "flag"]
+    "title",
+    ["Direct flights", "✈️🌏 Direct flights", "✈️ Direct flights 🇰🇷"],
+    ids=["zero", "two", "flag"],
 )
 def test_title_must_have_exactly_one_emoji(intents: Path, title: str) -> None:
     edit(intents, "help.yaml", setter("title", "en", value=title))
@@ -328,7 +330,11 @@ def _long_text(intents: Path, size: int) -> str:
 
 
 def test_message_at_telegram_limit_is_fine(intents: Path) -> None:
-    edit(intents, "help.yaml", setter("long", "en", value=_long_text(intents, TELEGRAM_MESSAGE_LIMIT)))
+    edit(
+        intents,
+        "help.yaml",
+        setter("long", "en", value=_long_text(intents, TELEGRAM_MESSAGE_LIMIT)),
+    )
     load(intents)
 
 
@@ -346,7 +352,9 @@ def test_message_over_telegram_limit(intents: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        pytest.param("A <div>block</div>.", "HTML tag <div> is not supported by Telegram", id="div"),
+        pytest.param(
+            "A <div>block</div>.", "HTML tag <div> is not supported by Telegram", id="div"
+        ),
         pytest.param("A <b>bold start.", "HTML tag <b> is never closed", id="unclosed"),
         pytest.param(
             "A <b>bold</i> end.", "HTML closing tag </i> does not match an open tag", id="mismatch"
@@ -436,12 +444,14 @@ def test_example_under_two_owners(
     assert problems_of(intents) == [expected]
 
 
-# --------------------------------------------------------------------------- out_of_scope.yaml, ui.yaml
+# --------------------------------------------------------------------------- out_of_scope, ui
 
 
 def test_out_of_scope_file_missing(intents: Path) -> None:
     (intents / "out_of_scope.yaml").unlink()
-    assert problems_of(intents) == ["out_of_scope.yaml: missing (out-of-scope examples are required)"]
+    assert problems_of(intents) == [
+        "out_of_scope.yaml: missing (out-of-scope examples are required)"
+    ]
 
 
 @pytest.mark.parametrize(("key", "value"), [("kind", "interview"), ("id", "negatives")])
@@ -454,7 +464,9 @@ def test_out_of_scope_file_malformed(intents: Path, key: str, value: str) -> Non
 
 def test_out_of_scope_missing_a_language(intents: Path) -> None:
     edit(intents, "out_of_scope.yaml", deleter("examples", "az"))
-    assert problems_of(intents) == ["out_of_scope.yaml: examples.az is missing (no training examples)"]
+    assert problems_of(intents) == [
+        "out_of_scope.yaml: examples.az is missing (no training examples)"
+    ]
 
 
 @pytest.mark.parametrize("how", ["deleted", "a list"])
@@ -477,7 +489,9 @@ def test_ui_fields_differ_across_languages(intents: Path) -> None:
         data["out_of_scope"]["az"] = data["out_of_scope"]["az"].replace("{topics}", "...")
 
     edit(intents, "ui.yaml", change)
-    assert problems_of(intents) == ["ui.yaml: out_of_scope uses different {fields} across languages"]
+    assert problems_of(intents) == [
+        "ui.yaml: out_of_scope uses different {fields} across languages"
+    ]
 
 
 def test_ui_broken_field(intents: Path) -> None:
@@ -562,7 +576,10 @@ def test_html_problems_accepts_telegram_html(text: str) -> None:
         ("a > b", ["a bare '<' or '>' (write &lt; or &gt;)"]),
         (
             "<b>1 < 2 & more</b>",
-            ["a bare '<' or '>' (write &lt; or &gt;)", "a bare '&' or unknown entity (write &amp;)"],
+            [
+                "a bare '<' or '>' (write &lt; or &gt;)",
+                "a bare '&' or unknown entity (write &amp;)",
+            ],
         ),
     ],
 )
@@ -620,5 +637,8 @@ def test_validate_command_passes_on_good_content(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     content = load(INTENTS)
     examples = sum(len(items) for topic in content.topics for items in topic.examples.values())
-    assert result.stdout == f"{INTENTS}: ok, {len(content.topics)} topics, {examples} training examples\n"
+    assert (
+        result.stdout
+        == f"{INTENTS}: ok, {len(content.topics)} topics, {examples} training examples\n"
+    )
     assert result.stderr == ""

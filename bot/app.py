@@ -1,0 +1,135 @@
+"""The composition root: builds the Telegram application and owns its resources."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlparse
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, Defaults
+
+from bot import handlers
+from bot.config import ConfigError, Settings
+from bot.conversation import Conversation
+from bot.language import DEFAULT_LANG, LANGS
+from bot.services import BotData
+
+logger = logging.getLogger(__name__)
+
+COMMANDS: Final = ("start", "topics", "help")
+HEARTBEAT_SECONDS: Final = 30.0
+HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
+
+BotApplication = Application[Any, Any, Any, Any, BotData, Any]
+
+
+def build_application(settings: Settings, engine: Conversation) -> BotApplication:
+    """Build the application for ``settings``, serving ``engine``'s conversation."""
+    base_url = settings.api_base_url
+    application: BotApplication = (
+        Application.builder()
+        .token(settings.require_token().reveal())
+        .base_url(base_url)
+        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(bot_data=BotData))
+        # Answers are stateless, so one slow chat never holds up the others.
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .build()
+    )
+    application.bot_data.settings = settings
+    application.bot_data.open(engine)
+    handlers.register(application)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    """Introduce the bot to Telegram and start the heartbeat."""
+    await _describe(application)
+    data = application.bot_data
+    data.tasks.append(
+        asyncio.create_task(_heartbeat(application, data.settings.heartbeat_file), name="heartbeat")
+    )
+
+
+async def _post_stop(application: BotApplication) -> None:
+    """Stop the background tasks started in ``_post_init``."""
+    for task in application.bot_data.tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    application.bot_data.tasks.clear()
+
+
+async def _describe(application: BotApplication) -> None:
+    """Set the command list and descriptions in every language (English is the default)."""
+    content = application.bot_data.engine.content
+    bot = application.bot
+    for lang in LANGS:
+        code = None if lang == DEFAULT_LANG else lang
+        commands = [BotCommand(name, content.text(f"command_{name}", lang)) for name in COMMANDS]
+        try:
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(content.text("bot_description", lang), language_code=code)
+            await bot.set_my_short_description(
+                content.text("bot_short_description", lang), language_code=code
+            )
+        except TelegramError as exc:
+            # Cosmetic: a bot without a command list still answers.
+            logger.warning("Could not set the %s command list or description: %s", lang, exc)
+
+
+async def _heartbeat(application: BotApplication, path: Path) -> None:
+    """Touch ``path`` while the Bot API answers; ``python -m bot health`` reads its age."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            await application.bot.get_me()
+        except TelegramError as exc:
+            logger.warning("Heartbeat: the Bot API did not answer: %s", exc)
+        else:
+            await asyncio.to_thread(path.touch)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def is_healthy(path: Path, now: float | None = None) -> bool:
+    """Whether the running bot reached the Bot API recently (its heartbeat is fresh)."""
+    try:
+        age = (time.time() if now is None else now) - path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return age <= HEALTHY_WITHIN
+
+
+def run(settings: Settings, engine: Conversation) -> None:
+    """Run the bot until SIGINT/SIGTERM: a webhook when configured, else long polling."""
+    application = build_application(settings, engine)
+    if settings.webhook_url:
+        if not settings.webhook_secret:
+            raise ConfigError("BOT_WEBHOOK_SECRET: required in webhook mode")
+        logger.info("Starting in webhook mode on port %s", settings.port)
+        application.run_webhook(
+            listen="0.0.0.0",  # noqa: S104 - a webhook must accept Telegram's connections
+            port=settings.port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.reveal(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        logger.info("Starting in polling mode")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,75 @@
+"""Typed questions, and polite answers to everything that is not text."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, MessageEntity, Update
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.handlers.common import Context, send, ui_lang
+
+logger = logging.getLogger(__name__)
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """Private messages, and group messages that mention the bot or reply to it."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == "private":
+            return True
+        bot = message.get_bot()
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+            return True
+        mention = f"@{bot.username}".casefold()
+        return any(
+            text.casefold() == mention
+            for text in message.parse_entities([MessageEntity.MENTION]).values()
+        )
+
+
+ADDRESSED = _AddressedToBot(name="addressed_to_bot")
+
+
+async def question(update: Update, context: Context) -> None:
+    """Answer a typed question with its topic, suggestions, or the out-of-scope line."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = message.text
+    if message.chat.type != "private":
+        text = text.replace(f"@{context.bot.username}", " ")
+    logger.debug("Question in chat %s: %r", message.chat_id, text)
+    await send(message, context.bot_data.engine.ask(text, ui_lang(update)))
+
+
+async def not_text(update: Update, context: Context) -> None:
+    """Stickers, photos, voice and the like: a polite line and the menu."""
+    if update.effective_message:
+        engine = context.bot_data.engine
+        await send(update.effective_message, engine.notice("non_text", ui_lang(update), menu=True))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command this bot does not have: point to /help."""
+    if update.effective_message:
+        engine = context.bot_data.engine
+        await send(update.effective_message, engine.notice("unknown_command", ui_lang(update)))
+
+
+def register(application: Application, group: int) -> None:  # type: ignore[type-arg]
+    """Add this feature's handlers to ``group``; edited messages are ignored."""
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(
+        MessageHandler(new & filters.TEXT & ~filters.COMMAND & ADDRESSED, question), group
+    )
+    application.add_handler(
+        MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE, unknown_command), group
+    )
+    application.add_handler(
+        MessageHandler(
+            new & ~filters.TEXT & ~filters.StatusUpdate.ALL & filters.ChatType.PRIVATE, not_text
+        ),
+        group,
+    )
