@@ -30,6 +30,18 @@ TELEGRAM_MESSAGE_LIMIT: Final = 4096
 SHORT_LIMIT: Final = 1000  # about one phone screen
 NEGATIVE_ID: Final = "out_of_scope"
 UI_FILE: Final = "ui.yaml"
+# The interface strings the code looks up, with the {fields} it fills in: content that lacks
+# one would only fail when a user hits it, so validation insists on them.
+_PLAIN_UI_STRINGS: Final = """
+    welcome menu_header did_you_mean empty non_text stale_button unknown_command error
+    button_more button_menu button_follow button_unfollow chat_intro command_start
+    command_topics command_help bot_description bot_short_description
+""".split()
+UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
+    **{key: frozenset() for key in _PLAIN_UI_STRINGS},
+    "out_of_scope": frozenset({"topics"}),
+    "unknown_topic": frozenset({"topic"}),
+}
 _TOPIC_KEYS: Final = frozenset(
     {"id", "kind", "order", "title", "short", "long", "related", "examples"}
 )
@@ -120,7 +132,7 @@ def load(directory: Path) -> Content:
         topics.append(topic)
     if not any(topic.kind == "interview" for topic in topics):
         problems.append(f"{directory}: no interview topic found")
-    _check_related(topics, problems)
+    _check_related(topics, {path.stem for path in files}, problems)
     _check_examples(topics, negatives, problems)
     if problems:
         raise ContentError(problems)
@@ -145,7 +157,6 @@ def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
     kind = data.get("kind")
     if kind not in _RELATED_RANGE:
         problems.append(f"{name}: kind must be 'interview' or 'conversation', got {kind!r}")
-        kind = "interview"
     order = data.get("order")
     if not isinstance(order, int) or isinstance(order, bool):
         problems.append(f"{name}: order must be a whole number")
@@ -171,7 +182,7 @@ def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
     if not isinstance(related, list) or not all(isinstance(item, str) for item in related):
         problems.append(f"{name}: related must be a list of topic ids")
         related = []
-    else:
+    elif kind in _RELATED_RANGE:
         low, high = _RELATED_RANGE[str(kind)]
         if not low <= len(related) <= high:
             problems.append(f"{name}: related must list {low}-{high} topics, got {len(related)}")
@@ -270,11 +281,22 @@ def _ui(data: Any, problems: list[str]) -> dict[str, dict[Lang, str]]:
     for key, value in data.items():
         texts = _texts(UI_FILE, str(key), value, problems)
         fields = {lang: _format_fields(text) for lang, text in texts.items()}
-        if len({frozenset(names) for names in fields.values() if names is not None}) > 1:
+        if (
+            key not in UI_STRINGS
+            and len({frozenset(n) for n in fields.values() if n is not None}) > 1
+        ):
             problems.append(f"{UI_FILE}: {key} uses different {{fields}} across languages")
         if any(names is None for names in fields.values()):
             problems.append(f"{UI_FILE}: {key} has a broken {{field}}")
         ui[str(key)] = texts
+    for key, expected in UI_STRINGS.items():
+        if key not in ui:
+            problems.append(f"{UI_FILE}: missing interface string {key!r}")
+            continue
+        for lang, text in ui[key].items():
+            if _format_fields(text) not in (None, set(expected)):
+                wanted = ", ".join(f"{{{name}}}" for name in sorted(expected)) or "no fields"
+                problems.append(f"{UI_FILE}: {key}.{lang} must use {wanted}")
     return ui
 
 
@@ -285,8 +307,10 @@ def _format_fields(text: str) -> set[str] | None:
         return None
 
 
-def _check_related(topics: list[Topic], problems: list[str]) -> None:
-    known = {topic.id for topic in topics}
+def _check_related(topics: list[Topic], declared: set[str], problems: list[str]) -> None:
+    """Follow-ups must lead to interview topics; a broken file is blamed once, by itself."""
+    interview = {topic.id for topic in topics if topic.kind == "interview"}
+    conversation = {topic.id for topic in topics if topic.kind == "conversation"}
     for topic in topics:
         name = f"{topic.id}.yaml"
         if len(set(topic.related)) != len(topic.related):
@@ -294,7 +318,9 @@ def _check_related(topics: list[Topic], problems: list[str]) -> None:
         for other in topic.related:
             if other == topic.id:
                 problems.append(f"{name}: related refers to the topic itself")
-            elif other not in known:
+            elif other in conversation:
+                problems.append(f"{name}: related refers to {other!r}, not an interview topic")
+            elif other not in interview and other not in declared:
                 problems.append(f"{name}: related refers to unknown topic {other!r}")
 
 

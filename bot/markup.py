@@ -12,6 +12,7 @@ ALLOWED_TAGS: Final = frozenset(
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 _EMOJI_JOINERS: Final = frozenset({0x200D, 0xFE0F, 0xFE0E, 0x20E3})
+_KEYCAP_BASES: Final = frozenset("0123456789#*")
 
 
 def html_problems(text: str) -> list[str]:
@@ -58,8 +59,15 @@ def count_emoji(text: str) -> int:
     count = 0
     previous_joined = False
     regional = 0
-    for char in text:
+    for index, char in enumerate(text):
         code = ord(char)
+        if (
+            code == 0x20E3
+            and index
+            and text[index - 1 - (text[index - 1] == "\ufe0f")] in _KEYCAP_BASES
+        ):
+            count += 1  # a keycap: digit, #, or * followed by U+20E3
+            continue
         if code in _EMOJI_JOINERS or 0x1F3FB <= code <= 0x1F3FF:
             previous_joined = code == 0x200D
             continue
@@ -81,5 +89,5 @@ def _is_emoji(code: int) -> bool:
         or 0x2600 <= code <= 0x27BF
         or 0x2B00 <= code <= 0x2BFF
         or 0x2300 <= code <= 0x23FF
-        or code in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D)
+        or code in (0x203C, 0x2049, 0x2139, 0x3030, 0x303D)
     )

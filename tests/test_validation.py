@@ -133,15 +133,13 @@ def test_invalid_yaml_syntax_names_the_line(intents: Path) -> None:
     assert len([p for p in problems if p.startswith(prefix)]) == 1, problems
 
 
-@pytest.mark.parametrize("text", ["- a list\n- of items\n", "just a sentence\n", "", "# empty\n"])
+@pytest.mark.parametrize("text", ["- a list\n- of items\n", ""], ids=["list", "empty"])
 def test_topic_that_is_not_a_mapping(intents: Path, text: str) -> None:
     write(intents, "thanks.yaml", text)
     assert problems_of(intents) == ["thanks.yaml: expected a mapping of topic fields"]
 
 
-@pytest.mark.parametrize(
-    "field", ["kind", "order", "title", "short", "long", "related", "examples"]
-)
+@pytest.mark.parametrize("field", ["kind", "title", "examples"])
 def test_missing_field(intents: Path, field: str) -> None:
     edit(intents, "help.yaml", deleter(field))
     assert_reports(intents, f"help.yaml: missing field {field!r}")
@@ -174,7 +172,7 @@ def test_id_not_matching_file_name(intents: Path) -> None:
     assert problems_of(intents) == ["help.yaml: id 'helpme' does not match the file name"]
 
 
-@pytest.mark.parametrize("bad_id", ["Help", "help-me", "help me", "1help", "_help", "a" * 33, 42])
+@pytest.mark.parametrize("bad_id", ["Help", "help-me", "1help", "a" * 33, 42])
 def test_id_with_bad_characters(intents: Path, bad_id: object) -> None:
     edit(intents, "help.yaml", setter("id", value=bad_id))
     assert problems_of(intents) == [
@@ -188,7 +186,7 @@ def test_two_files_claiming_the_same_id(intents: Path) -> None:
     assert problems_of(intents) == ["thanks_again.yaml: id 'thanks' does not match the file name"]
 
 
-@pytest.mark.parametrize("kind", ["faq", "negative", "", None])
+@pytest.mark.parametrize("kind", ["faq", None])
 def test_unknown_kind(intents: Path, kind: object) -> None:
     edit(intents, "greeting.yaml", setter("kind", value=kind))
     assert problems_of(intents) == [
@@ -265,8 +263,9 @@ def test_conversation_topic_may_have_no_related(intents: Path) -> None:
 # --------------------------------------------------------------------------- translations
 
 
-@pytest.mark.parametrize("field", ["title", "short", "long"])
-@pytest.mark.parametrize("how", ["deleted", "blank"])
+@pytest.mark.parametrize(
+    ("field", "how"), [("title", "deleted"), ("short", "deleted"), ("long", "blank")]
+)
 def test_missing_translation(intents: Path, field: str, how: str) -> None:
     change = deleter(field, "az") if how == "deleted" else setter(field, "az", value="   ")
     edit(intents, "direct_flights.yaml", change)
@@ -283,14 +282,14 @@ def test_unknown_language(intents: Path) -> None:
     assert problems_of(intents) == ["help.yaml: title has unknown language 'de'"]
 
 
-@pytest.mark.parametrize("items", [None, [], "not a list"], ids=["deleted", "empty", "text"])
+@pytest.mark.parametrize("items", [None, []], ids=["deleted", "empty"])
 def test_missing_examples_for_a_language(intents: Path, items: object) -> None:
     change = deleter("examples", "ru") if items is None else setter("examples", "ru", value=items)
     edit(intents, "help.yaml", change)
     assert problems_of(intents) == ["help.yaml: examples.ru is missing (no training examples)"]
 
 
-@pytest.mark.parametrize("item", [42, "", "🙂 !!", None])
+@pytest.mark.parametrize("item", [42, "🙂 !!"])
 def test_example_that_is_empty_or_not_text(intents: Path, item: object) -> None:
     edit(intents, "help.yaml", lambda data: data["examples"]["en"].append(item))
     assert problems_of(intents) == [
@@ -303,8 +302,8 @@ def test_example_that_is_empty_or_not_text(intents: Path, item: object) -> None:
 
 @pytest.mark.parametrize(
     "title",
-    ["Direct flights", "✈️🌏 Direct flights", "✈️ Direct flights 🇰🇷"],
-    ids=["zero", "two", "flag"],
+    ["Direct flights", "✈️🌏 Direct flights"],
+    ids=["zero", "two"],
 )
 def test_title_must_have_exactly_one_emoji(intents: Path, title: str) -> None:
     edit(intents, "help.yaml", setter("title", "en", value=title))
@@ -454,9 +453,8 @@ def test_out_of_scope_file_missing(intents: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(("key", "value"), [("kind", "interview"), ("id", "negatives")])
-def test_out_of_scope_file_malformed(intents: Path, key: str, value: str) -> None:
-    edit(intents, "out_of_scope.yaml", setter(key, value=value))
+def test_out_of_scope_file_malformed(intents: Path) -> None:
+    edit(intents, "out_of_scope.yaml", setter("kind", value="interview"))
     assert problems_of(intents) == [
         "out_of_scope.yaml: expected id: out_of_scope, kind: negative and examples"
     ]
@@ -489,9 +487,51 @@ def test_ui_fields_differ_across_languages(intents: Path) -> None:
         data["out_of_scope"]["az"] = data["out_of_scope"]["az"].replace("{topics}", "...")
 
     edit(intents, "ui.yaml", change)
+    assert problems_of(intents) == ["ui.yaml: out_of_scope.az must use {topics}"]
+
+
+def test_ui_extra_string_fields_differ_across_languages(intents: Path) -> None:
+    def change(data: Any) -> None:
+        data["extra"] = {"en": "Hi {name}", "az": "Salam", "ru": "Привет {name}"}
+
+    edit(intents, "ui.yaml", change)
+    assert problems_of(intents) == ["ui.yaml: extra uses different {fields} across languages"]
+
+
+def test_ui_string_the_code_needs_is_missing(intents: Path) -> None:
+    def change(data: Any) -> None:
+        del data["welcome"]
+
+    edit(intents, "ui.yaml", change)
+    assert problems_of(intents) == ["ui.yaml: missing interface string 'welcome'"]
+
+
+def test_ui_string_with_the_wrong_field_everywhere(intents: Path) -> None:
+    def change(data: Any) -> None:
+        for lang in ("en", "az", "ru"):
+            data["out_of_scope"][lang] = data["out_of_scope"][lang].replace("{topics}", "{topic}")
+
+    edit(intents, "ui.yaml", change)
     assert problems_of(intents) == [
-        "ui.yaml: out_of_scope uses different {fields} across languages"
+        f"ui.yaml: out_of_scope.{lang} must use {{topics}}" for lang in ("en", "az", "ru")
     ]
+
+
+def test_related_to_a_conversation_topic_is_refused(intents: Path) -> None:
+    def change(data: Any) -> None:
+        data["related"] = ["help", "relations"]
+
+    edit(intents, "culture.yaml", change)
+    assert problems_of(intents) == [
+        "culture.yaml: related refers to 'help', not an interview topic"
+    ]
+
+
+def test_one_broken_file_does_not_blame_the_files_that_link_to_it(intents: Path) -> None:
+    write(intents, "direct_flights.yaml", "id: direct_flights\ntitle: [unclosed\n")
+    problems = problems_of(intents)
+    assert all(problem.startswith("direct_flights.yaml: ") for problem in problems)
+    assert problems
 
 
 def test_ui_broken_field(intents: Path) -> None:
@@ -596,6 +636,8 @@ def test_html_problems_rejects_broken_html(text: str, problems: list[str]) -> No
         ("no emoji", 0),
         ("👍🏽 skin tone", 1),
         ("📚 and 🙏", 2),
+        ("1️⃣ First", 1),
+        ("Brand™ © ✈️", 1),
     ],
 )
 def test_count_emoji(text: str, count: int) -> None:
