@@ -115,21 +115,29 @@ def is_healthy(path: Path, now: float | None = None) -> bool:
     return age <= HEALTHY_WITHIN
 
 
+def webhook_options(settings: Settings, listen: str = "0.0.0.0") -> dict[str, Any]:  # noqa: S104
+    """The webhook server's options: Telegram must send the secret token on every request."""
+    if not settings.webhook_url:
+        raise ConfigError("BOT_WEBHOOK_URL: not set")
+    if not settings.webhook_secret:
+        raise ConfigError("BOT_WEBHOOK_SECRET: required in webhook mode")
+    return {
+        "listen": listen,
+        "port": settings.port,
+        "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.reveal(),
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(settings: Settings, engine: Conversation) -> None:
     """Run the bot until SIGINT/SIGTERM: a webhook when configured, else long polling."""
     application = build_application(settings, engine)
     if settings.webhook_url:
-        if not settings.webhook_secret:
-            raise ConfigError("BOT_WEBHOOK_SECRET: required in webhook mode")
+        options = webhook_options(settings)
         logger.info("Starting in webhook mode on port %s", settings.port)
-        application.run_webhook(
-            listen="0.0.0.0",  # noqa: S104 - a webhook must accept Telegram's connections
-            port=settings.port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.reveal(),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**options)
     else:
         logger.info("Starting in polling mode")
         application.run_polling(allowed_updates=Update.ALL_TYPES)

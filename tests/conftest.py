@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from bot.classifier import Classifier
 from bot.content import Content, load
 from bot.conversation import Conversation
+
+# RetryAfter.retry_after as a timedelta: the int form raises a deprecation warning, which
+# pytest's warnings-as-errors would turn into the exception the bot sees instead.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS = ROOT / "intents"

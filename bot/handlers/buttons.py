@@ -7,10 +7,13 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import callback_data
+from bot import callback_data, markup
+from bot.conversation import ReplyKind
 from bot.handlers.common import Context, show, ui_lang
 
 logger = logging.getLogger(__name__)
+
+TOAST_LIMIT = 200  # Telegram's limit for a callback answer's text
 
 
 async def pressed(update: Update, context: Context) -> None:
@@ -24,12 +27,14 @@ async def pressed(update: Update, context: Context) -> None:
         action = callback_data.decode(query.data)
     except callback_data.ForgedButton as exc:
         logger.info("Callback data refused from user %s: %s", query.from_user.id, exc)
-        notice = engine.notice("stale_button", lang, menu=True)
-        await query.answer(notice.text)
-        await show(query, notice)
-        return
-    await query.answer()
-    await show(query, engine.press(action, lang))
+        reply = engine.notice("stale_button", lang, menu=True)
+    else:
+        reply = engine.press(action, lang)
+    # A notice (stale or forged button) also shows as a toast; everything else just stops
+    # the button's spinner.
+    toast = markup.to_plain(reply.text)[:TOAST_LIMIT] if reply.kind is ReplyKind.NOTICE else None
+    await query.answer(toast)
+    await show(query, reply)
 
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]

@@ -1,0 +1,32 @@
+"""Subscriptions storage: subscribers, the update outbox, delivery state and questions.
+
+``Store`` is the whole public surface the bot needs; ``migrate`` and ``LATEST_VERSION`` are
+for tools and tests. Nothing here imports ``telegram``: the Telegram front end and the CLI
+both drive this package.
+
+Modules, one job each: ``columns`` (shared column types), ``tables`` (the current schema),
+``migrations`` (versioned upgrades), ``database`` (engine set-up), ``records`` (what the
+store returns), ``store`` (the queries).
+"""
+
+from bot.subscriptions.migrations import LATEST_VERSION, SchemaError, migrate
+from bot.subscriptions.records import (
+    Delivery,
+    DeliveryStatus,
+    PublishResult,
+    RecentQuestion,
+    Stats,
+)
+from bot.subscriptions.store import Store
+
+__all__ = [
+    "LATEST_VERSION",
+    "Delivery",
+    "DeliveryStatus",
+    "PublishResult",
+    "RecentQuestion",
+    "SchemaError",
+    "Stats",
+    "Store",
+    "migrate",
+]

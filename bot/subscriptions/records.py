@@ -1,0 +1,70 @@
+"""What the store hands out: frozen records with no database objects inside."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.language import Lang
+
+
+class DeliveryStatus(StrEnum):
+    """A delivery's state; the values are stored in ``deliveries.status``."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One update to send into one chat, as claimed by a worker."""
+
+    id: int
+    update_id: int
+    chat_id: int
+    topic: str | None
+    text: str
+    lang: Lang | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """The stored update and how many deliveries it queued."""
+
+    update_id: int
+    queued: int
+
+
+@dataclass(frozen=True)
+class RecentQuestion:
+    """An unanswered (out-of-scope) question, kept until pruned."""
+
+    text: str
+    lang: Lang | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Figures for ``stats``: subscribers, updates, deliveries and questions.
+
+    ``active``/``inactive`` count chats; ``follows_all`` counts active chats following
+    everything and ``followers`` active chats per followed topic (beyond "all").
+    ``deliveries`` has every status, zeros included. ``questions`` counts every recorded
+    question per topic, None meaning out of scope; ``recent_questions`` are the newest
+    unanswered ones whose text has not been pruned yet.
+    """
+
+    active: int
+    inactive: int
+    follows_all: int
+    followers: Mapping[str, int]
+    updates: int
+    deliveries: Mapping[DeliveryStatus, int]
+    questions: Mapping[str | None, int]
+    recent_questions: tuple[RecentQuestion, ...]

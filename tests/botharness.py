@@ -1,0 +1,48 @@
+"""Running the real application against the fake Bot API server, as ``run_polling`` does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.app import BotApplication, build_application
+from bot.config import Settings
+from bot.conversation import Conversation
+from tests.fakebotapi import FakeBotAPI
+
+
+def settings_for(server: FakeBotAPI, state_dir: Path, **env: str) -> Settings:
+    """Settings pointing the bot at ``server`` with its state in ``state_dir``."""
+    values: Mapping[str, str] = {
+        "BOT_TOKEN": server.token,
+        "BOT_API_BASE_URL": server.base_url,
+        "BOT_STATE_DIR": str(state_dir),
+        **env,
+    }
+    return Settings.from_env(values)
+
+
+@asynccontextmanager
+async def running_bot(
+    server: FakeBotAPI, engine: Conversation, state_dir: Path, **env: str
+) -> AsyncIterator[BotApplication]:
+    """Start the bot like ``run_polling`` (post_init included) and stop it on exit."""
+    application = build_application(settings_for(server, state_dir, **env), engine)
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    updater: Any = application.updater
+    await updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await updater.stop()
+        await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)

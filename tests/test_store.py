@@ -1,0 +1,804 @@
+"""The subscriptions store on real databases: SQLite always, PostgreSQL when configured.
+
+Every test runs against a fresh SQLite file and, when ``TEST_DATABASE_URL`` names a
+PostgreSQL server, against a fresh schema there (dropped afterwards). Nothing is mocked:
+the tests go through ``Store`` and look at the rows with plain SQL where the API does not
+show them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, insert, inspect, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.conversation import Following
+from bot.subscriptions import (
+    LATEST_VERSION,
+    Delivery,
+    DeliveryStatus,
+    SchemaError,
+    Store,
+    migrate,
+)
+from bot.subscriptions.database import create_engine
+from bot.subscriptions.migrations import MIGRATIONS, schema_version
+from bot.subscriptions.tables import chats, deliveries, follows, metadata, questions, updates
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Database:
+    """One empty database for one test, and how to open stores and raw engines on it."""
+
+    url: str
+    engine_kwargs: dict[str, Any] = field(default_factory=dict)
+    stores: list[Store] = field(default_factory=list)
+    engines: list[AsyncEngine] = field(default_factory=list)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
+
+    async def open(self) -> Store:
+        """Open a Store (closed at the end of the test)."""
+        store = await Store.open(self.url, **self.engine_kwargs)
+        self.stores.append(store)
+        return store
+
+    def engine(self) -> AsyncEngine:
+        """A raw engine set up as the store's, for building old schemas (disposed at the end)."""
+        engine = create_engine(self.url, **self.engine_kwargs)
+        self.engines.append(engine)
+        return engine
+
+    async def close(self) -> None:
+        """Close every store and engine this test opened."""
+        for store in self.stores:
+            await store.close()
+        for engine in self.engines:
+            await engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not PG_URL, reason="TEST_DATABASE_URL not set: PostgreSQL tests need a server"
+            ),
+        ),
+    ]
+)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database: a SQLite file in a folder not yet created, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'state' / 'bot.sqlite3'}")
+        try:
+            yield db
+        finally:
+            await db.close()
+        return
+    schema = f"test_store_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database(PG_URL, {"connect_args": {"server_settings": {"search_path": schema}}})
+    try:
+        yield db
+    finally:
+        await db.close()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def store(database: Database) -> Store:
+    """A store on the fresh database, schema at the latest version."""
+    return await database.open()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+async def add_subscribers(
+    store: Store,
+    chat_ids: Iterable[int],
+    topic: str | None,
+    *,
+    active: bool = True,
+) -> None:
+    """Insert many subscribers at once (a loop of follow() would take minutes for 10,000)."""
+    ids = list(chat_ids)
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            insert(chats),
+            [
+                {
+                    "chat_id": chat_id,
+                    "language": "en",
+                    "follows_all": topic is None,
+                    "active": active,
+                    "created_at": NOW,
+                }
+                for chat_id in ids
+            ],
+        )
+        if topic is not None:
+            await conn.execute(
+                insert(follows), [{"chat_id": chat_id, "topic": topic} for chat_id in ids]
+            )
+
+
+async def delivery_rows(store: Store) -> dict[int, dict[str, Any]]:
+    """Every delivery row by id, as plain dicts."""
+    async with store.engine.connect() as conn:
+        result = await conn.execute(select(deliveries).order_by(deliveries.c.id))
+        return {row.id: dict(row._mapping) for row in result}
+
+
+async def queued_chats(store: Store, update_id: int) -> set[int]:
+    """The chats an update has a delivery row for."""
+    async with store.engine.connect() as conn:
+        result = await conn.execute(
+            select(deliveries.c.chat_id).where(deliveries.c.update_id == update_id)
+        )
+        return set(result.scalars())
+
+
+async def drain(store: Store, worker: str, limit: int, now: datetime) -> list[Delivery]:
+    """Claim until nothing is due, as a worker loop would."""
+    claimed: list[Delivery] = []
+    while batch := await store.claim(worker, limit, now=now):
+        claimed.extend(batch)
+        await asyncio.sleep(0)  # let the other claimers in between batches
+    return claimed
+
+
+# --------------------------------------------------------------------------- following
+
+
+async def test_follow_and_unfollow_topics(store: Store) -> None:
+    """Following adds topics; unfollowing the last one leaves the chat following nothing."""
+    assert await store.follow(1, "direct_flights", "en") == Following(
+        topics=frozenset({"direct_flights"})
+    )
+    assert await store.follow(1, "tourism", "en") == Following(
+        topics=frozenset({"direct_flights", "tourism"})
+    )
+    assert await store.follow(1, "tourism", "en") == Following(
+        topics=frozenset({"direct_flights", "tourism"})
+    ), "following twice is harmless"
+    assert await store.following(1) == Following(topics=frozenset({"direct_flights", "tourism"}))
+
+    assert await store.unfollow(1, "direct_flights") == Following(topics=frozenset({"tourism"}))
+    assert await store.unfollow(1, "tourism") == Following()
+    assert await store.following(1) == Following()
+    stats = await store.stats()
+    assert (stats.active, stats.inactive) == (0, 1)
+
+
+async def test_follow_all_and_unfollow_one_topic_keeps_all(store: Store) -> None:
+    """Documented choice: unfollowing a topic under "all" drops its row but keeps "all"."""
+    await store.follow(1, "direct_flights", "en")
+    following = await store.follow(1, None, "en")
+    assert following == Following(all=True, topics=frozenset({"direct_flights"}))
+
+    following = await store.unfollow(1, "direct_flights")
+    assert following == Following(all=True)
+    assert following.covers("direct_flights"), "still reached through 'all'"
+    assert (await store.stats()).active == 1
+
+    assert await store.unfollow(1, None) == Following()
+    assert await store.following(1) == Following()
+    assert (await store.stats()).inactive == 1
+
+
+async def test_unfollow_all_clears_every_topic(store: Store) -> None:
+    """Unfollowing everything clears the topics too, so following again starts empty."""
+    await store.follow(1, "tourism", "en")
+    await store.follow(1, "culture", "en")
+    assert await store.unfollow(1, None) == Following()
+    assert await store.follow(1, "economy", "en") == Following(topics=frozenset({"economy"}))
+
+
+async def test_unknown_chat_follows_nothing_and_is_not_created(store: Store) -> None:
+    """Reading or unfollowing an unknown chat stores nothing about it."""
+    assert await store.following(42) == Following()
+    assert await store.language(42) is None
+    assert await store.unfollow(42, "tourism") == Following()
+    assert await store.unfollow(42, None) == Following()
+    assert await store.forget(42) is False
+    stats = await store.stats()
+    assert (stats.active, stats.inactive) == (0, 0)
+
+
+async def test_following_again_after_deactivation_starts_afresh(store: Store) -> None:
+    """A chat that blocked the bot and comes back does not silently get its old topics back."""
+    await store.follow(1, "tourism", "en")
+    await store.follow(1, None, "en")
+    await store.deactivate(1, "Forbidden: bot was blocked by the user")
+    assert await store.following(1) == Following()
+
+    assert await store.follow(1, "culture", "en") == Following(topics=frozenset({"culture"}))
+    async with store.engine.connect() as conn:
+        reason = (
+            await conn.execute(select(chats.c.deactivated_reason).where(chats.c.chat_id == 1))
+        ).scalar_one()
+    assert reason is None, "reactivation clears the reason"
+
+
+async def test_topic_ids_are_checked(store: Store) -> None:
+    """A topic id longer than the column is refused on every database alike."""
+    with pytest.raises(ValueError, match="topic id"):
+        await store.follow(1, "x" * 33, "en")
+    with pytest.raises(ValueError, match="topic id"):
+        await store.publish("", "text", None)
+
+
+# --------------------------------------------------------------------------- language
+
+
+async def test_language_persists_across_reopen(database: Database) -> None:
+    """/language is stored, survives a restart, and creates an inactive chat row."""
+    store = await database.open()
+    assert await store.language(7) is None
+    await store.set_language(7, "az")
+    await store.set_language(7, "ru")
+    assert await store.language(7) == "ru"
+    assert await store.following(7) == Following()
+    stats = await store.stats()
+    assert (stats.active, stats.inactive) == (0, 1)
+    await store.close()
+
+    reopened = await database.open()
+    assert await reopened.language(7) == "ru"
+
+
+async def test_follow_language_fills_in_but_never_overrides_a_choice(store: Store) -> None:
+    """follow()'s language is kept only for chats without an explicit /language choice."""
+    await store.set_language(1, "az")
+    await store.follow(1, "tourism", "ru")
+    assert await store.language(1) == "az"
+
+    await store.follow(2, "tourism", "ru")
+    assert await store.language(2) == "ru"
+
+
+# --------------------------------------------------------------------------- forget
+
+
+async def test_forget_deletes_everything_about_the_chat(store: Store) -> None:
+    """/forget removes the chat row, its follows and its deliveries, and nobody else's."""
+    await store.follow(1, "tourism", "en")
+    await store.follow(2, "tourism", "en")
+    published = await store.publish("tourism", "Visa-free travel from May", author=1, now=NOW)
+    assert published.queued == 2
+
+    assert await store.forget(1) is True
+    assert await store.language(1) is None
+    assert await store.following(1) == Following()
+    assert await queued_chats(store, published.update_id) == {2}
+    async with store.engine.connect() as conn:
+        assert (
+            await conn.execute(select(func.count()).where(chats.c.chat_id == 1))
+        ).scalar_one() == 0
+        assert (
+            await conn.execute(select(func.count()).where(follows.c.chat_id == 1))
+        ).scalar_one() == 0
+        author = (
+            await conn.execute(select(updates.c.author).where(updates.c.id == published.update_id))
+        ).scalar_one()
+    assert author is None, "the update stays (others got it) but forgets who wrote it"
+    assert await store.following(2) == Following(topics=frozenset({"tourism"}))
+    assert await store.forget(1) is False
+
+
+# --------------------------------------------------------------------------- publish
+
+
+async def test_publish_reaches_exactly_the_matching_chats(store: Store) -> None:
+    """A topic reaches its followers and "all"; None reaches every active chat."""
+    await store.follow(1, "direct_flights", "en")
+    await store.follow(2, "tourism", "az")
+    await store.follow(3, None, "ru")
+    await store.follow(4, "direct_flights", "en")
+    await store.deactivate(4, "Forbidden: bot was blocked by the user")
+    await store.follow(5, "direct_flights", "en")
+    await store.unfollow(5, "direct_flights")
+    await store.set_language(6, "en")
+
+    flights = await store.publish("direct_flights", "Baku–Seoul flights from June", 99, now=NOW)
+    assert flights.queued == 2
+    assert await queued_chats(store, flights.update_id) == {1, 3}
+
+    everyone = await store.publish(None, "New interview next week", 99, now=NOW)
+    assert everyone.queued == 3
+    assert await queued_chats(store, everyone.update_id) == {1, 2, 3}
+
+    nobody = await store.publish("culture", "Korean film week", None, now=NOW)
+    assert nobody.queued == 1, "only the chat following everything"
+    assert await queued_chats(store, nobody.update_id) == {3}
+
+    claimed = await store.claim("w", 10, now=NOW)
+    assert {(d.update_id, d.chat_id) for d in claimed} == {
+        (flights.update_id, 1),
+        (flights.update_id, 3),
+        (everyone.update_id, 1),
+        (everyone.update_id, 2),
+        (everyone.update_id, 3),
+        (nobody.update_id, 3),
+    }
+    by_chat = {d.chat_id: d for d in claimed if d.update_id == flights.update_id}
+    assert by_chat[1] == Delivery(
+        id=by_chat[1].id,
+        update_id=flights.update_id,
+        chat_id=1,
+        topic="direct_flights",
+        text="Baku–Seoul flights from June",
+        lang="en",
+        attempts=0,
+    )
+    assert by_chat[3].lang == "ru"
+    assert {d.topic for d in claimed if d.update_id == everyone.update_id} == {None}
+
+
+async def test_publish_to_ten_thousand_subscribers(store: Store) -> None:
+    """One INSERT ... SELECT queues 10,000 deliveries (timing printed, not asserted)."""
+    await add_subscribers(store, range(1, 10_001), "direct_flights")
+    await add_subscribers(store, range(10_001, 10_501), "tourism")
+    await add_subscribers(store, range(10_501, 11_001), "direct_flights", active=False)
+
+    started = time.perf_counter()
+    result = await store.publish("direct_flights", "Flights start on 1 June", None, now=NOW)
+    elapsed = time.perf_counter() - started
+
+    print(f"\npublish to 10,000 subscribers on {store.engine.dialect.name}: {elapsed:.3f}s")
+    assert result.queued == 10_000
+    chats_queued = await queued_chats(store, result.update_id)
+    assert chats_queued == set(range(1, 10_001))
+    stats = await store.stats()
+    assert stats.deliveries[DeliveryStatus.QUEUED] == 10_000
+
+
+# --------------------------------------------------------------------------- claim
+
+
+async def test_claim_takes_due_rows_oldest_first_and_only_once(store: Store) -> None:
+    """claim() moves rows to sending with its worker name; a second claim gets the rest."""
+    await add_subscribers(store, range(1, 4), None)
+    first = await store.publish(None, "first", None, now=NOW)
+    second = await store.publish(None, "second", None, now=NOW + timedelta(seconds=1))
+
+    assert await store.claim("w1", 10, now=NOW - timedelta(seconds=1)) == [], "nothing due yet"
+    batch = await store.claim("w1", 4, now=NOW + timedelta(seconds=5))
+    assert [d.update_id for d in batch] == [first.update_id] * 3 + [second.update_id]
+    rest = await store.claim("w2", 10, now=NOW + timedelta(seconds=5))
+    assert [d.update_id for d in rest] == [second.update_id] * 2
+    assert not {d.id for d in batch} & {d.id for d in rest}
+    assert await store.claim("w3", 10, now=NOW + timedelta(seconds=5)) == []
+    assert await store.claim("w3", 0, now=NOW) == []
+
+    rows = await delivery_rows(store)
+    assert {rows[d.id]["claimed_by"] for d in batch} == {"w1"}
+    assert {rows[d.id]["claimed_by"] for d in rest} == {"w2"}
+    assert {row["status"] for row in rows.values()} == {"sending"}
+    assert {row["claimed_at"] for row in rows.values()} == {NOW + timedelta(seconds=5)}
+
+
+async def test_two_stores_claiming_at_once_never_share_a_row(database: Database) -> None:
+    """Two processes' worth of claimers (two Stores, three loops each) split the work exactly."""
+    first = await database.open()
+    second = await database.open()
+    await add_subscribers(first, range(1, 401), None)
+    published = await first.publish(None, "Broadcast", None, now=NOW)
+    assert published.queued == 400
+
+    batches = await asyncio.gather(
+        *(
+            drain(store, f"{name}-{loop}", 7, NOW)
+            for name, store in (("a", first), ("b", second))
+            for loop in range(3)
+        )
+    )
+
+    ids = [d.id for batch in batches for d in batch]
+    assert len(ids) == 400
+    assert len(set(ids)) == 400, "a delivery was claimed twice"
+    rows = await delivery_rows(first)
+    for index, batch in enumerate(batches):
+        worker = f"{'ab'[index // 3]}-{index % 3}"
+        assert {rows[d.id]["claimed_by"] for d in batch} <= {worker}
+    assert sum(1 for batch in batches if batch) >= 2, "the work was shared"
+
+
+async def test_claim_skips_rows_another_replica_is_claiming(database: Database) -> None:
+    """PostgreSQL: rows locked by another transaction are skipped at once, not waited for."""
+    if database.dialect != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time")
+    store = await database.open()
+    await add_subscribers(store, range(1, 11), None)
+    await store.publish(None, "Broadcast", None, now=NOW)
+
+    other = database.engine()
+    async with other.connect() as conn, conn.begin():
+        locked = (
+            (
+                await conn.execute(
+                    select(deliveries.c.id).order_by(deliveries.c.id).limit(4).with_for_update()
+                )
+            )
+            .scalars()
+            .all()
+        )
+        claimed = await asyncio.wait_for(store.claim("w", 100, now=NOW), timeout=10)
+    assert len(claimed) == 6
+    assert not {d.id for d in claimed} & set(locked)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+async def test_retry_later_is_honoured_by_claim(store: Store) -> None:
+    """A retried delivery comes back only once its delay is over, with the attempt counted."""
+    await store.follow(1, "tourism", "en")
+    await store.publish("tourism", "News", None, now=NOW)
+    (delivery,) = await store.claim("w", 10, now=NOW)
+
+    await store.retry_later(delivery.id, 60, "TimedOut", now=NOW)
+    row = (await delivery_rows(store))[delivery.id]
+    assert (row["status"], row["attempts"], row["error"]) == ("queued", 1, "TimedOut")
+    assert row["next_attempt_at"] == NOW + timedelta(seconds=60)
+    assert row["claimed_by"] is None
+
+    assert await store.claim("w", 10, now=NOW + timedelta(seconds=59)) == []
+    (again,) = await store.claim("w", 10, now=NOW + timedelta(seconds=60))
+    assert (again.id, again.attempts) == (delivery.id, 1)
+
+    await store.mark_failed(again.id, "BadRequest: message is too long")
+    row = (await delivery_rows(store))[delivery.id]
+    assert (row["status"], row["attempts"]) == ("failed", 2)
+    assert row["error"] == "BadRequest: message is too long"
+    await store.retry_later(again.id, 0, "late retry", now=NOW)
+    assert (await delivery_rows(store))[delivery.id]["status"] == "failed", "failed is final"
+
+    with pytest.raises(ValueError, match="delay"):
+        await store.retry_later(again.id, -1, "negative", now=NOW)
+
+
+async def test_mark_sent_records_the_time(store: Store) -> None:
+    """mark_sent() is final: the row is sent, with its time, and never claimed again."""
+    await store.follow(1, "tourism", "en")
+    await store.publish("tourism", "News", None, now=NOW)
+    (delivery,) = await store.claim("w", 10, now=NOW)
+    await store.mark_sent(delivery.id, now=NOW + timedelta(seconds=2))
+    row = (await delivery_rows(store))[delivery.id]
+    assert (row["status"], row["sent_at"]) == ("sent", NOW + timedelta(seconds=2))
+    assert row["sent_at"].tzinfo is not None
+    assert await store.claim("w", 10, now=NOW + timedelta(days=1)) == []
+    assert await store.release_expired(0, now=NOW + timedelta(days=1)) == 0
+
+
+async def test_deactivate_fails_pending_deliveries(store: Store) -> None:
+    """A blocked chat goes inactive; its queued and in-flight deliveries fail; sent ones stay."""
+    await store.follow(1, "tourism", "en")
+    await store.follow(2, "tourism", "en")
+    await store.publish("tourism", "one", None, now=NOW)
+    sent = [d for d in await store.claim("w", 10, now=NOW) if d.chat_id == 1]
+    await store.mark_sent(sent[0].id, now=NOW)
+    await store.publish("tourism", "two", None, now=NOW + timedelta(seconds=1))
+    await store.publish("tourism", "three", None, now=NOW + timedelta(seconds=2))
+    in_flight = await store.claim("w", 2, now=NOW + timedelta(seconds=3))
+    assert [(d.chat_id, d.text) for d in in_flight] == [(1, "two"), (2, "two")]
+
+    reason = "Forbidden: bot was blocked by the user"
+    assert await store.deactivate(1, reason) == 2
+
+    rows = [row for row in (await delivery_rows(store)).values() if row["chat_id"] == 1]
+    assert sorted((row["status"], row["error"]) for row in rows) == [
+        ("failed", reason),
+        ("failed", reason),
+        ("sent", None),
+    ]
+    assert all(d.chat_id == 2 for d in await store.claim("w", 10, now=NOW + timedelta(days=1)))
+    assert await store.following(1) == Following()
+    later = await store.publish("tourism", "four", None, now=NOW + timedelta(days=2))
+    assert await queued_chats(store, later.update_id) == {2}
+    async with store.engine.connect() as conn:
+        stored = (
+            await conn.execute(select(chats.c.deactivated_reason).where(chats.c.chat_id == 1))
+        ).scalar_one()
+    assert stored == reason
+
+
+async def test_release_expired_requeues_stuck_deliveries(store: Store) -> None:
+    """Rows a dead worker left in sending go back to the queue once their lease is over."""
+    await add_subscribers(store, range(1, 4), "tourism")
+    await store.publish("tourism", "News", None, now=NOW)
+    claimed = await store.claim("crashed", 10, now=NOW)
+    await store.mark_sent(claimed[0].id, now=NOW)
+
+    assert await store.release_expired(300, now=NOW + timedelta(seconds=299)) == 0
+    assert await store.release_expired(300, now=NOW + timedelta(seconds=301)) == 2
+
+    again = await store.claim("survivor", 10, now=NOW + timedelta(seconds=302))
+    assert sorted(d.id for d in again) == sorted(d.id for d in claimed[1:])
+    assert all(d.attempts == 0 for d in again), "a release is not a failed attempt"
+    rows = await delivery_rows(store)
+    assert rows[claimed[0].id]["status"] == "sent"
+    assert {rows[d.id]["claimed_by"] for d in again} == {"survivor"}
+
+
+# --------------------------------------------------------------------------- questions
+
+
+async def test_questions_keep_only_unanswered_texts_until_pruned(store: Store) -> None:
+    """Answered questions are counted without text; unanswered texts are clipped and pruned."""
+    await store.record_question("direct_flights", "en", "when are the flights?", now=NOW)
+    await store.record_question(None, "ru", "какая погода?", now=NOW - timedelta(days=40))
+    await store.record_question(None, "en", "x" * 600, now=NOW - timedelta(days=1))
+
+    async with store.engine.connect() as conn:
+        texts = dict((await conn.execute(select(questions.c.lang, questions.c.text))).all())
+    assert len(texts["en"] or "") == 500
+    async with store.engine.connect() as conn:
+        answered = (
+            await conn.execute(
+                select(questions.c.text).where(questions.c.topic == "direct_flights")
+            )
+        ).scalar_one()
+    assert answered is None, "answered questions are counted, not kept"
+
+    assert await store.prune_questions(30, now=NOW) == 1
+    assert await store.prune_questions(30, now=NOW) == 0
+    stats = await store.stats()
+    assert [q.text for q in stats.recent_questions] == ["x" * 499 + "…"]
+    assert stats.questions == {None: 2, "direct_flights": 1}, "pruning keeps the counts"
+
+    assert await store.prune_questions(0, now=NOW) == 1
+    assert (await store.stats()).recent_questions == ()
+
+
+# --------------------------------------------------------------------------- stats
+
+
+async def test_stats_figures(store: Store) -> None:
+    """stats() counts subscribers, followers per topic, updates, deliveries and questions."""
+    await store.follow(1, "tourism", "en")
+    await store.follow(1, "culture", "en")
+    await store.follow(2, "tourism", "az")
+    await store.follow(3, None, "ru")
+    await store.follow(4, "tourism", "en")
+    await store.deactivate(4, "Forbidden")
+    await store.set_language(5, "en")
+
+    await store.publish("tourism", "one", None, now=NOW)
+    claimed = await store.claim("w", 2, now=NOW)
+    await store.mark_sent(claimed[0].id, now=NOW)
+    await store.mark_failed(claimed[1].id, "BadRequest")
+    await store.publish("culture", "two", None, now=NOW)
+    for minute, (topic, text_) in enumerate(
+        [("tourism", None), (None, "first"), (None, "second"), (None, "third")]
+    ):
+        await store.record_question(topic, "en", text_, now=NOW + timedelta(minutes=minute))
+
+    stats = await store.stats(recent=2)
+    assert (stats.active, stats.inactive) == (3, 2)
+    assert stats.follows_all == 1
+    assert dict(stats.followers) == {"culture": 1, "tourism": 2}
+    assert stats.updates == 2
+    assert dict(stats.deliveries) == {
+        DeliveryStatus.QUEUED: 3,
+        DeliveryStatus.SENDING: 0,
+        DeliveryStatus.SENT: 1,
+        DeliveryStatus.FAILED: 1,
+    }
+    assert dict(stats.questions) == {None: 3, "tourism": 1}
+    assert [(q.text, q.created_at) for q in stats.recent_questions] == [
+        ("third", NOW + timedelta(minutes=3)),
+        ("second", NOW + timedelta(minutes=2)),
+    ]
+
+
+async def test_stats_of_an_empty_database(store: Store) -> None:
+    """Every figure is zero (and every delivery status present) before anything happens."""
+    stats = await store.stats()
+    assert (stats.active, stats.inactive, stats.follows_all, stats.updates) == (0, 0, 0, 0)
+    assert dict(stats.deliveries) == dict.fromkeys(DeliveryStatus, 0)
+    assert (dict(stats.followers), dict(stats.questions), stats.recent_questions) == ({}, {}, ())
+
+
+# --------------------------------------------------------------------------- schema
+
+
+async def test_migrations_are_numbered_in_order() -> None:
+    """Versions run 1, 2, ... with no gap, the last one being LATEST_VERSION."""
+    assert [m.version for m in MIGRATIONS] == list(range(1, LATEST_VERSION + 1))
+
+
+async def test_upgrade_from_version_1_keeps_the_data(database: Database) -> None:
+    """A previous-release database is upgraded in place: data kept, new tables working."""
+    engine = database.engine()
+    assert await migrate(engine, target=1) == 1
+    async with engine.begin() as conn:
+        assert await conn.run_sync(lambda sync: inspect(sync).has_table("chats"))
+        assert not await conn.run_sync(lambda sync: inspect(sync).has_table("deliveries"))
+        # Written the way the previous release did: its columns only, its defaults.
+        for chat_id, language, follows_all, active in [
+            (1, "az", False, True),
+            (2, None, True, True),
+            (3, "ru", False, False),
+        ]:
+            await conn.execute(
+                text(
+                    "INSERT INTO chats (chat_id, language, follows_all, active)"
+                    " VALUES (:chat_id, :language, :follows_all, :active)"
+                ),
+                {
+                    "chat_id": chat_id,
+                    "language": language,
+                    "follows_all": follows_all,
+                    "active": active,
+                },
+            )
+        for chat_id, topic in [(1, "direct_flights"), (1, "tourism"), (3, "tourism")]:
+            await conn.execute(
+                text("INSERT INTO follows (chat_id, topic) VALUES (:chat_id, :topic)"),
+                {"chat_id": chat_id, "topic": topic},
+            )
+    await engine.dispose()
+
+    store = await database.open()
+    async with store.engine.connect() as conn:
+        version = (await conn.execute(select(schema_version.c.version))).scalar_one()
+        created = (
+            await conn.execute(select(chats.c.created_at).where(chats.c.chat_id == 1))
+        ).scalar_one()
+    assert version == LATEST_VERSION
+    assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
+    assert await store.language(1) == "az"
+    assert await store.language(2) is None
+    assert await store.following(1) == Following(topics=frozenset({"direct_flights", "tourism"}))
+    assert await store.following(2) == Following(all=True)
+    assert await store.following(3) == Following()
+
+    published = await store.publish("tourism", "Visa news", None, now=NOW)
+    assert await queued_chats(store, published.update_id) == {1, 2}
+    (delivery, *_) = await store.claim("w", 10, now=NOW)
+    await store.mark_sent(delivery.id, now=NOW)
+    await store.deactivate(2, "Forbidden")
+    await store.record_question(None, "en", "weather?", now=NOW)
+    stats = await store.stats()
+    assert (stats.updates, stats.deliveries[DeliveryStatus.SENT]) == (1, 1)
+    assert stats.deliveries[DeliveryStatus.FAILED] == 1
+
+
+async def test_migrated_schema_matches_the_tables(store: Store) -> None:
+    """Running every migration yields exactly the columns and indexes ``tables.py`` declares."""
+
+    def describe(sync: Any) -> dict[str, tuple[set[str], set[str | None]]]:
+        inspector = inspect(sync)
+        return {
+            name: (
+                {column["name"] for column in inspector.get_columns(name)},
+                {index["name"] for index in inspector.get_indexes(name)},
+            )
+            for name in metadata.tables
+        }
+
+    async with store.engine.connect() as conn:
+        actual = await conn.run_sync(describe)
+    for name, table in metadata.tables.items():
+        columns, indexes = actual[name]
+        assert columns == {column.name for column in table.columns}, name
+        assert {index.name for index in table.indexes} <= indexes, name
+
+
+async def test_opening_an_up_to_date_database_changes_nothing(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The second start-up finds the latest version and runs no step."""
+    store = await database.open()
+    await store.follow(1, "tourism", "en")
+    await store.close()
+
+    with caplog.at_level(logging.INFO, logger="bot.subscriptions"):
+        reopened = await database.open()
+    assert not [r for r in caplog.records if "upgraded" in r.getMessage()]
+    assert await reopened.following(1) == Following(topics=frozenset({"tourism"}))
+    async with reopened.engine.connect() as conn:
+        versions = (await conn.execute(select(schema_version.c.version))).scalars().all()
+    assert versions == [LATEST_VERSION]
+    assert await migrate(reopened.engine) == LATEST_VERSION
+
+
+async def test_unversioned_first_release_database_is_adopted(database: Database) -> None:
+    """Tables from before versioning (no schema_version) count as version 1 and upgrade."""
+    engine = database.engine()
+    await migrate(engine, target=1)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP TABLE schema_version"))
+        await conn.execute(
+            text(
+                "INSERT INTO chats (chat_id, language, follows_all, active)"
+                " VALUES (9, 'ru', :t, :t)"
+            ),
+            {"t": True},
+        )
+    await engine.dispose()
+
+    store = await database.open()
+    assert await store.following(9) == Following(all=True)
+    assert await store.language(9) == "ru"
+
+
+async def test_a_newer_database_is_refused(database: Database) -> None:
+    """A database written by a later release fails fast instead of being misread."""
+    store = await database.open()
+    async with store.engine.begin() as conn:
+        await conn.execute(update(schema_version).values(version=LATEST_VERSION + 1))
+    await store.close()
+    with pytest.raises(SchemaError, match="newer than this code"):
+        await database.open()
+
+
+async def test_naive_times_are_refused(store: Store) -> None:
+    """A time without a zone is ambiguous; the store refuses it rather than guess."""
+    with pytest.raises(ValueError, match="naive"):
+        await store.publish(None, "text", None, now=datetime(2025, 1, 1))
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+async def test_sqlite_file_is_created_with_wal_foreign_keys_and_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    """A new SQLite file gets its folder, WAL journal, foreign keys and a busy timeout."""
+    path = tmp_path / "nested" / "state" / "bot.sqlite3"
+    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    try:
+        assert path.is_file()
+        async with store.engine.connect() as conn:
+            pragmas = {
+                name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+        assert pragmas["journal_mode"] == "wal"
+        assert pragmas["foreign_keys"] == 1
+        assert pragmas["busy_timeout"] >= 1000
+    finally:
+        await store.close()
+
+
+def test_subscriptions_never_import_telegram() -> None:
+    """The storage layer is engine side: importing it must not pull in python-telegram-bot."""
+    code = (
+        "import sys, bot.subscriptions\n"
+        "loaded = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'))\n"
+        "print(loaded)\n"
+        "sys.exit(1 if loaded else 0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
