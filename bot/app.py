@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 COMMANDS: Final = ("start", "topics", "help")
 HEARTBEAT_SECONDS: Final = 30.0
+CONCURRENT_UPDATES: Final = 32
+CONNECTION_POOL_SIZE: Final = 16
 HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
@@ -45,8 +47,11 @@ def build_application(settings: Settings, engine: Conversation) -> BotApplicatio
             )
         )
         .context_types(ContextTypes(bot_data=BotData))
-        # Answers are stateless, so one slow chat never holds up the others.
-        .concurrent_updates(True)
+        # Answers are stateless, so one slow chat never holds up the others. A bounded pool
+        # of connections: httpcore scans every pooled connection on each request, and 256
+        # of them cost more CPU under load than they save in waiting (see benchmarks/e2e.py).
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .connection_pool_size(CONNECTION_POOL_SIZE)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()
