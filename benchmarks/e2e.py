@@ -127,9 +127,7 @@ async def measure(
         queued_at[chat] = time.monotonic()
         next_at += interval
     await replies.wait(steady, 1, 120)
-    latencies = sorted(
-        (replies.first_at[chat] - queued_at[chat]) * 1000 for chat in steady
-    )
+    latencies = sorted((replies.first_at[chat] - queued_at[chat]) * 1000 for chat in steady)
     return {
         "throughput": throughput,
         "p50": statistics.median(latencies),
