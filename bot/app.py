@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from pathlib import Path
 from typing import Any, Final
@@ -13,20 +15,28 @@ from urllib.parse import urlparse
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot import handlers
+from bot.chats import ChatService
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversation
+from bot.delivery import TelegramSender, render_update
 from bot.language import DEFAULT_LANG, LANGS
 from bot.services import BotData
+from bot.subscriptions import Store
+from bot.subscriptions.worker import DeliveryWorker, Limits
 
 logger = logging.getLogger(__name__)
 
-COMMANDS: Final = ("start", "topics", "help")
+COMMANDS: Final = (
+    "start", "topics", "help", "subscribe", "unsubscribe", "subscriptions", "language", "forget",
+)  # fmt: skip
 HEARTBEAT_SECONDS: Final = 30.0
 CONCURRENT_UPDATES: Final = 32
 CONNECTION_POOL_SIZE: Final = 16
+WORKER_POOL_SIZE: Final = 8
 HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
@@ -54,6 +64,7 @@ def build_application(settings: Settings, engine: Conversation) -> BotApplicatio
         .connection_pool_size(CONNECTION_POOL_SIZE)
         .post_init(_post_init)
         .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.settings = settings
@@ -63,12 +74,44 @@ def build_application(settings: Settings, engine: Conversation) -> BotApplicatio
 
 
 async def _post_init(application: BotApplication) -> None:
-    """Introduce the bot to Telegram and start the heartbeat."""
-    await _describe(application)
+    """Open the store, introduce the bot to Telegram, start the heartbeat and the worker."""
     data = application.bot_data
+    settings = data.settings
+    store = await Store.open(settings.database_url)
+    data.open_chats(ChatService(data.engine, store, settings.admin_ids))
+    await store.prune_questions(settings.keep_questions_days)
+    await _describe(application)
     data.tasks.append(
-        asyncio.create_task(_heartbeat(application, data.settings.heartbeat_file), name="heartbeat")
+        asyncio.create_task(_heartbeat(application, settings.heartbeat_file), name="heartbeat")
     )
+    data.tasks.append(asyncio.create_task(_deliver(application, store), name="delivery-worker"))
+
+
+async def _deliver(application: BotApplication, store: Store) -> None:
+    """Run the delivery worker on a bot of its own, so bulk sends never take the
+    connections that interactive replies use."""
+    settings = application.bot_data.settings
+    content = application.bot_data.engine.content
+    bot: ExtBot[None] = ExtBot(
+        settings.require_token().reveal(),
+        base_url=settings.api_base_url,
+        request=HTTPXRequest(connection_pool_size=WORKER_POOL_SIZE),
+        defaults=application.bot.defaults,
+    )
+    limits = Limits(
+        rate=settings.delivery_rate,
+        lease=settings.delivery_lease,
+        concurrency=WORKER_POOL_SIZE,
+    )
+    worker = DeliveryWorker(
+        store,
+        TelegramSender(bot),
+        lambda delivery: render_update(content, delivery),
+        name=f"{socket.gethostname()}:{os.getpid()}",
+        limits=limits,
+    )
+    async with bot:
+        await worker.run()
 
 
 async def _post_stop(application: BotApplication) -> None:
@@ -78,6 +121,17 @@ async def _post_stop(application: BotApplication) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     application.bot_data.tasks.clear()
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    """Close the store opened in ``_post_init``."""
+    data = application.bot_data
+    try:
+        chats = data.chats
+    except RuntimeError:
+        return  # post_init never got as far as opening it
+    data.open_chats(None)
+    await chats.store.close()
 
 
 async def _describe(application: BotApplication) -> None:

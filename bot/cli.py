@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from bot import logs, terminal
 from bot.config import ConfigError, Settings
@@ -18,8 +19,10 @@ from bot.conversation import Conversation
 from bot.engine import open_engine
 from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
 from bot.language import LANGS, Lang, detect
+from bot.subscriptions import Store
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +63,44 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
     healthy = is_healthy(settings.heartbeat_file)
     print("healthy" if healthy else "unhealthy: no recent heartbeat from the running bot")
     return 0 if healthy else 1
+
+
+def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    content = load_content(settings.content_dir)
+    topic = None if args.all else args.topic
+    if topic is not None:
+        found = content.topic(topic)
+        if found is None or found.kind != "interview":
+            ids = ", ".join(t.id for t in content.interview_topics)
+            print(f"unknown topic {topic!r}; topics: {ids}", file=sys.stderr)
+            return 2
+    text = " ".join(args.text).strip()
+    if not text:
+        print("nothing to publish: give the update's TEXT", file=sys.stderr)
+        return 2
+    result = asyncio.run(_with_store(settings, lambda store: store.publish(topic, text, None)))
+    print(
+        f"queued update #{result.update_id} for {result.queued} subscribers "
+        f"({topic or 'all'}); the running bot delivers it"
+    )
+    return 0
+
+
+def _stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chats import format_stats
+
+    content = load_content(settings.content_dir)
+    stats = asyncio.run(_with_store(settings, lambda store: store.stats(recent=args.recent)))
+    print(format_stats(stats, content, "en", html=False))
+    return 0
+
+
+async def _with_store(settings: Settings, action: Callable[[Store], Awaitable[T]]) -> T:
+    store = await Store.open(settings.database_url)
+    try:
+        return await action(store)
+    finally:
+        await store.close()
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,6 +201,17 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check intents/; non-zero exit on errors")
     validate.set_defaults(handler=_validate)
+
+    publish = commands.add_parser("publish", help="queue an update; the running bot delivers it")
+    target = publish.add_mutually_exclusive_group(required=True)
+    target.add_argument("--topic", metavar="ID", help="subscribers of this topic (and of all)")
+    target.add_argument("--all", action="store_true", help="every subscriber")
+    publish.add_argument("text", nargs="+", metavar="TEXT")
+    publish.set_defaults(handler=_publish)
+
+    stats = commands.add_parser("stats", help="subscribers, deliveries, questions")
+    stats.add_argument("--recent", type=int, default=10, help="unanswered questions to show")
+    stats.set_defaults(handler=_stats)
 
     topics = commands.add_parser("topics", help="list the topics")
     topics.add_argument("--json", action="store_true", help="a JSON array")

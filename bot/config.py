@@ -58,6 +58,9 @@ class Settings:
     webhook_secret: Secret | None = None
     port: int = 8080
     log_level: int = logging.INFO
+    delivery_rate: float | None = 25.0  # messages per second from this process; None: no limit
+    delivery_lease: float = 60.0
+    keep_questions_days: int = 30
     content_dir: Path = field(default_factory=lambda: project_root() / "intents")
     state_dir: Path = field(default_factory=lambda: project_root() / ".state")
 
@@ -83,6 +86,11 @@ class Settings:
             webhook_secret=Secret(secret) if secret else None,
             port=_port(env.get("BOT_PORT", "8080")),
             log_level=level,
+            delivery_rate=_number("BOT_DELIVERY_RATE", env.get("BOT_DELIVERY_RATE", "25")) or None,
+            delivery_lease=_number("BOT_DELIVERY_LEASE", env.get("BOT_DELIVERY_LEASE", "60")),
+            keep_questions_days=int(
+                _number("BOT_KEEP_QUESTIONS_DAYS", env.get("BOT_KEEP_QUESTIONS_DAYS", "30"))
+            ),
             content_dir=Path(env.get("BOT_CONTENT_DIR") or root / "intents"),
             state_dir=state_dir,
         )
@@ -115,6 +123,16 @@ def _ids(raw: str) -> frozenset[int]:
         except ValueError:
             raise ConfigError(f"BOT_ADMIN_IDS: {part!r} is not a Telegram user id") from None
     return frozenset(ids)
+
+
+def _number(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a number") from None
+    if value < 0:
+        raise ConfigError(f"{name}: must not be negative")
+    return value
 
 
 def _port(raw: str) -> int:

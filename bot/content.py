@@ -35,12 +35,25 @@ UI_FILE: Final = "ui.yaml"
 _PLAIN_UI_STRINGS: Final = """
     welcome menu_header did_you_mean empty non_text stale_button unknown_command error
     button_more button_menu button_follow button_unfollow chat_intro command_start
-    command_topics command_help bot_description bot_short_description
+    command_topics command_help bot_description bot_short_description command_subscribe
+    command_unsubscribe command_subscriptions command_language command_forget followed_all
+    unfollowed_all subscriptions_all subscriptions_none forgotten language_prompt
+    language_set not_admin update_header_all
 """.split()
 UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
     **{key: frozenset() for key in _PLAIN_UI_STRINGS},
     "out_of_scope": frozenset({"topics"}),
     "unknown_topic": frozenset({"topic"}),
+    "followed_topic": frozenset({"topic"}),
+    "unfollowed_topic": frozenset({"topic"}),
+    "subscriptions_topics": frozenset({"topics"}),
+    "publish_usage": frozenset({"topics"}),
+    "published": frozenset({"update", "count", "topic"}),
+    "update_header": frozenset({"topic"}),
+    "stats": frozenset(
+        {"active", "inactive", "all", "per_topic", "updates", "deliveries", "questions"}
+        | {"unanswered"}
+    ),
 }
 _TOPIC_KEYS: Final = frozenset(
     {"id", "kind", "order", "title", "short", "long", "related", "examples"}

@@ -87,6 +87,8 @@ class Reply:
     topic: str | None = None
     edit: bool = False
     prediction: Prediction | None = None
+    toast: str | None = None  # a short notice on the pressed button (callback answer)
+    markup_only: bool = False  # change only the pressed message's buttons
 
 
 class Conversation:
@@ -227,23 +229,32 @@ class Conversation:
                 Button(self.content.text("button_more", lang), Action(ActionKind.MORE, topic.id))
             )
         if following is not None and topic.kind == "interview":
-            if following.covers(topic.id):
-                last.append(
-                    Button(
-                        self.content.text("button_unfollow", lang),
-                        Action(ActionKind.UNFOLLOW, topic.id),
-                    )
-                )
-            else:
-                last.append(
-                    Button(
-                        self.content.text("button_follow", lang),
-                        Action(ActionKind.FOLLOW, topic.id),
-                    )
-                )
+            last.append(self._toggle_button(topic.id, lang, following))
         last.append(Button(self.content.text("button_menu", lang), Action(ActionKind.MENU)))
         rows.append(tuple(last))
         return tuple(rows)
+
+    def with_toggle(
+        self, keyboard: Keyboard, topic_id: str, lang: Lang, following: Following
+    ) -> Keyboard:
+        """Return ``keyboard`` with the subscribe toggle for ``topic_id`` showing ``following``."""
+        toggles = (ActionKind.FOLLOW, ActionKind.UNFOLLOW)
+        return tuple(
+            tuple(
+                self._toggle_button(topic_id, lang, following)
+                if button.action.kind in toggles and button.action.arg == topic_id
+                else button
+                for button in row
+            )
+            for row in keyboard
+        )
+
+    def _toggle_button(self, topic_id: str, lang: Lang, following: Following) -> Button:
+        if following.covers(topic_id):
+            return Button(
+                self.content.text("button_unfollow", lang), Action(ActionKind.UNFOLLOW, topic_id)
+            )
+        return Button(self.content.text("button_follow", lang), Action(ActionKind.FOLLOW, topic_id))
 
     def _menu_keyboard(self, lang: Lang) -> Keyboard:
         buttons = [self._topic_button(topic, lang) for topic in self.content.interview_topics]

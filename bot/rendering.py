@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data
 from bot.content import TELEGRAM_MESSAGE_LIMIT
-from bot.conversation import Reply
+from bot.conversation import Button, Keyboard, Reply
 
 _ELLIPSIS = "…"
 
@@ -36,3 +36,21 @@ def text(reply: Reply) -> str:
     # no HTML tag is split.
     cut = reply.text.rfind("\n", 0, TELEGRAM_MESSAGE_LIMIT - len(_ELLIPSIS))
     return reply.text[: max(cut, 0)] + _ELLIPSIS
+
+
+def parse_keyboard(markup: InlineKeyboardMarkup | None) -> Keyboard:
+    """Return a sent message's inline keyboard as the engine's model (foreign buttons dropped)."""
+    if markup is None:
+        return ()
+    rows = []
+    for row in markup.inline_keyboard:
+        buttons = []
+        for button in row:
+            try:
+                action = callback_data.decode(button.callback_data)
+            except callback_data.ForgedButton:
+                continue
+            buttons.append(Button(button.text, action))
+        if buttons:
+            rows.append(tuple(buttons))
+    return tuple(rows)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication, build_application, webhook_options
 from bot.config import Settings
 from bot.conversation import Conversation
 from tests.fakebotapi import FakeBotAPI
@@ -29,12 +29,16 @@ async def running_bot(
     server: FakeBotAPI, engine: Conversation, state_dir: Path, **env: str
 ) -> AsyncIterator[BotApplication]:
     """Start the bot like ``run_polling`` (post_init included) and stop it on exit."""
-    application = build_application(settings_for(server, state_dir, **env), engine)
+    settings = settings_for(server, state_dir, **env)
+    application = build_application(settings, engine)
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
     updater: Any = application.updater
-    await updater.start_polling(poll_interval=0, timeout=1)
+    if settings.webhook_url:
+        await updater.start_webhook(**webhook_options(settings, listen="127.0.0.1"))
+    else:
+        await updater.start_polling(poll_interval=0, timeout=1)
     await application.start()
     try:
         yield application

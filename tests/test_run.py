@@ -9,14 +9,12 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.app import build_application, webhook_options
 from bot.conversation import Conversation
-from tests.botharness import settings_for
+from tests.botharness import running_bot
 from tests.conftest import ROOT
 from tests.fakebotapi import FakeBotAPI
 
@@ -148,29 +146,15 @@ async def test_webhook_in_process_answers_only_with_the_secret(
     server: FakeBotAPI, engine: Conversation, tmp_path: Path
 ) -> None:
     port = free_port()
-    settings = settings_for(
-        server,
-        tmp_path,
-        BOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
-        BOT_WEBHOOK_SECRET="another-secret",
-        BOT_PORT=str(port),
-    )
-    application = build_application(settings, engine)
-    updater: Any = application.updater
-    async with application:
-        await updater.start_webhook(**webhook_options(settings, listen="127.0.0.1"))
-        await application.start()
-        try:
-            update = server.build_message_update(USER, "/start direct_flights")
-            async with aiohttp.ClientSession() as session:
-                async with session.post(settings.webhook_url or "", json=update) as response:
-                    assert response.status == 403
-            assert await server.post_webhook(update) == 200
-            [reply] = await server.wait_sent(USER)
-            assert "Direct flights" in reply.params["text"]
-        finally:
-            await updater.stop()
-            await application.stop()
+    url = f"http://127.0.0.1:{port}/hook"
+    env = {"BOT_WEBHOOK_URL": url, "BOT_WEBHOOK_SECRET": "another-secret", "BOT_PORT": str(port)}
+    async with running_bot(server, engine, tmp_path, **env):
+        update = server.build_message_update(USER, "/start direct_flights")
+        async with aiohttp.ClientSession() as session, session.post(url, json=update) as response:
+            assert response.status == 403
+        assert await server.post_webhook(update) == 200
+        [reply] = await server.wait_sent(USER)
+        assert "Direct flights" in reply.params["text"]
 
 
 async def _wait_listening(port: int) -> None:

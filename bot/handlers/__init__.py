@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import ask, buttons, errors, start
+from bot.handlers import admin, ask, buttons, errors, start, subscribe
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -14,6 +14,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     ``ask``'s catch-all for unknown commands, so ``/start`` never reads as unknown.
     """
     start.register(application, group=0)
+    subscribe.register(application, group=0)
+    admin.register(application, group=0)
     buttons.register(application, group=0)
     ask.register(application, group=0)
     application.add_error_handler(errors.on_error)

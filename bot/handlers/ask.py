@@ -41,21 +41,24 @@ async def question(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         text = text.replace(f"@{context.bot.username}", " ")
     logger.debug("Question in chat %s: %r", message.chat_id, text)
-    await send(message, context.bot_data.engine.ask(text, ui_lang(update)))
+    lang = await ui_lang(update, context)
+    await send(message, await context.bot_data.chats.ask(message.chat_id, text, lang))
 
 
 async def not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice and the like: a polite line and the menu."""
     if update.effective_message:
         engine = context.bot_data.engine
-        await send(update.effective_message, engine.notice("non_text", ui_lang(update), menu=True))
+        lang = await ui_lang(update, context)
+        await send(update.effective_message, engine.notice("non_text", lang, menu=True))
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command this bot does not have: point to /help."""
     if update.effective_message:
         engine = context.bot_data.engine
-        await send(update.effective_message, engine.notice("unknown_command", ui_lang(update)))
+        lang = await ui_lang(update, context)
+        await send(update.effective_message, engine.notice("unknown_command", lang))
 
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]

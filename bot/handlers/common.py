@@ -11,7 +11,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot import rendering
 from bot.conversation import Reply
-from bot.language import Lang, from_code
+from bot.language import Lang
 from bot.services import BotData
 
 logger = logging.getLogger(__name__)
@@ -19,10 +19,11 @@ logger = logging.getLogger(__name__)
 Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 
 
-def ui_lang(update: Update) -> Lang:
-    """The language of the user's buttons and menus: Telegram's ``language_code``."""
-    user = update.effective_user
-    return from_code(user.language_code if user else None)
+async def ui_lang(update: Update, context: Context) -> Lang:
+    """The language of the chat's buttons and menus: its /language, else Telegram's."""
+    chat, user = update.effective_chat, update.effective_user
+    code = user.language_code if user else None
+    return await context.bot_data.chats.ui_lang(chat.id if chat else 0, code)
 
 
 async def send(message: Message, reply: Reply) -> None:
@@ -37,16 +38,19 @@ async def show(query: CallbackQuery, reply: Reply) -> None:
     message = query.message
     if message is None or not isinstance(message, Message):
         # The pressed message is too old to touch; the chat still gets the answer.
-        if query.from_user:
+        if query.from_user and not reply.markup_only:
             await query.get_bot().send_message(
                 query.from_user.id, rendering.text(reply), reply_markup=rendering.keyboard(reply)
             )
         return
-    if not reply.edit:
+    if not (reply.edit or reply.markup_only):
         await send(message, reply)
         return
     try:
-        await message.edit_text(rendering.text(reply), reply_markup=rendering.keyboard(reply))
+        if reply.markup_only:
+            await message.edit_reply_markup(rendering.keyboard(reply))
+        else:
+            await message.edit_text(rendering.text(reply), reply_markup=rendering.keyboard(reply))
     except BadRequest as exc:
         # A double tap asks for the same text again; Telegram refuses that and nothing is lost.
         if "not modified" not in exc.message:

@@ -10,27 +10,26 @@ from bot.handlers.common import Context, send, ui_lang
 
 async def start(update: Update, context: Context) -> None:
     """Welcome with the topic menu; ``/start <topic_id>`` opens that topic directly."""
-    message = update.effective_message
-    if message is None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
         return
-    engine = context.bot_data.engine
-    lang = ui_lang(update)
-    if context.args:
-        await send(message, engine.open_link(context.args[0], lang))
-        return
-    await send(message, engine.welcome(lang))
+    link = context.args[0] if context.args else None
+    reply = await context.bot_data.chats.start(chat.id, link, await ui_lang(update, context))
+    await send(message, reply)
 
 
 async def topics(update: Update, context: Context) -> None:
     """The topic menu."""
     if update.effective_message:
-        await send(update.effective_message, context.bot_data.engine.menu(ui_lang(update)))
+        reply = context.bot_data.engine.menu(await ui_lang(update, context))
+        await send(update.effective_message, reply)
 
 
 async def help_command(update: Update, context: Context) -> None:
     """How to use the bot and its commands."""
     if update.effective_message:
-        await send(update.effective_message, context.bot_data.engine.help(ui_lang(update)))
+        reply = context.bot_data.engine.help(await ui_lang(update, context))
+        await send(update.effective_message, reply)
 
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]

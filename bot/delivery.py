@@ -1,0 +1,57 @@
+"""The Telegram side of deliveries: a Bot API sender and the text of an update message."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import markup
+from bot.content import Content
+from bot.language import DEFAULT_LANG
+from bot.subscriptions.records import Delivery
+from bot.subscriptions.worker import RetryLater, TemporaryFailure, Unreachable
+
+logger = logging.getLogger(__name__)
+
+# BadRequest descriptions meaning the chat is gone for good, not that our message is wrong.
+_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
+
+
+class TelegramSender:
+    """Sends deliveries through ``bot``, translating Bot API errors for the worker."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, chat_id: int, text: str) -> None:
+        """Send ``text`` to ``chat_id``; raise RetryLater, Unreachable or TemporaryFailure."""
+        try:
+            await self._bot.send_message(chat_id, text)
+        except RetryAfter as exc:
+            raise RetryLater(_seconds(exc.retry_after)) from exc
+        except Forbidden as exc:
+            raise Unreachable(exc.message) from exc
+        except BadRequest as exc:
+            if any(reason in exc.message.casefold() for reason in _GONE):
+                raise Unreachable(exc.message) from exc
+            raise
+        except (TimedOut, NetworkError) as exc:  # TimedOut first: it is a NetworkError
+            raise TemporaryFailure(exc.message) from exc
+
+
+def render_update(content: Content, delivery: Delivery) -> str:
+    """The message a subscriber gets: a header in their language, then the update's text."""
+    lang = delivery.lang or DEFAULT_LANG
+    topic = content.topic(delivery.topic) if delivery.topic else None
+    if topic is None:
+        header = content.text("update_header_all", lang)
+    else:
+        header = content.text("update_header", lang, topic=topic.title[lang])
+    return f"{header}\n\n{markup.escape(delivery.text)}"
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
