@@ -1,0 +1,131 @@
+"""Readers in Azerbaijani and Russian: answers in the question's language, menus in theirs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import callback_data
+from bot.conversation import Action, ActionKind, Conversation
+from tests.botharness import running_bot
+from tests.fakebotapi import Call, FakeBotAPI
+
+USER = 1001
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as fake:
+        yield fake
+
+
+def labels(call: Call) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def title(engine: Conversation, topic_id: str, lang: str) -> str:
+    topic = engine.content.topic(topic_id)
+    assert topic is not None
+    return topic.title[lang]  # type: ignore[index]
+
+
+async def ask(server: FakeBotAPI, text: str, chat: int = USER, **kwargs: Any) -> Call:
+    before = len(server.sent(chat))
+    server.user_sends(chat, text, **kwargs)
+    return (await server.wait_sent(chat, count=before + 1))[before]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic_id"),
+    [
+        ("Есть ли прямые рейсы между Баку и Сеулом?", "ru", "direct_flights"),
+        ("сколько азербайджанских студентов учится в корее", "ru", "education"),
+        ("Bakı ilə Seul arasında birbaşa reys varmı?", "az", "direct_flights"),
+        ("baki ile seul arasinda birbasa reys varmi", "az", "direct_flights"),
+        ("Koreyada neçə azərbaycanlı tələbə oxuyur?", "az", "education"),
+        ("koreyada nece azerbaycanli telebe oxuyur", "az", "education"),
+    ],
+)
+async def test_a_question_is_answered_in_its_own_language(
+    server: FakeBotAPI,
+    engine: Conversation,
+    tmp_path: Path,
+    text: str,
+    lang: str,
+    topic_id: str,
+) -> None:
+    async with running_bot(server, engine, tmp_path):
+        reply = await ask(server, text, language_code="en")
+    topic = engine.content.topic(topic_id)
+    assert topic is not None
+    assert reply.params["text"].splitlines()[0] == f"<b>{topic.title[lang]}</b>"  # type: ignore[index]
+    assert topic.short[lang] in reply.params["text"]  # type: ignore[index]
+    # buttons follow the user's language (Telegram says English here)
+    assert engine.content.text("button_menu", "en") in labels(reply)
+
+
+@pytest.mark.parametrize(
+    ("code", "lang"), [("ru", "ru"), ("az", "az"), ("en-GB", "en"), ("de", "en")]
+)
+async def test_menu_follows_telegram_language_code(
+    server: FakeBotAPI, engine: Conversation, tmp_path: Path, code: str, lang: str
+) -> None:
+    async with running_bot(server, engine, tmp_path):
+        menu = await ask(server, "/start", language_code=code)
+    assert engine.content.text("menu_header", lang) in menu.params["text"]  # type: ignore[arg-type]
+    assert labels(menu)[0] == title(engine, "relations", lang)
+
+
+async def test_out_of_scope_in_russian_is_answered_in_russian(
+    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+) -> None:
+    async with running_bot(server, engine, tmp_path):
+        reply = await ask(server, "какая завтра погода в Баку?", language_code="en")
+    assert reply.params["text"].startswith("🙏 К сожалению")
+
+
+async def test_language_choice_switches_menus_and_survives_a_restart(
+    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+) -> None:
+    async with running_bot(server, engine, tmp_path):
+        prompt = await ask(server, "/language", language_code="en")
+        assert labels(prompt) == ["English", "Azərbaycanca", "Русский"]
+        before = len(server.sent(USER))
+        server.user_presses(
+            USER,
+            prompt.result["message_id"],
+            callback_data.encode(Action(ActionKind.LANGUAGE, "az")),
+        )
+        [switched] = (await server.wait_sent(USER, count=before + 1))[before:]
+        assert switched.method == "editMessageText"
+        assert engine.content.text("language_set", "az") in switched.params["text"]
+        assert labels(switched)[0] == title(engine, "relations", "az")
+    # a new process on the same database: the choice is remembered
+    async with running_bot(server, engine, tmp_path):
+        menu = await ask(server, "/topics", language_code="ru")
+        assert labels(menu)[0] == title(engine, "relations", "az")
+        answer = await ask(server, "are there direct flights to seoul?", language_code="ru")
+        assert answer.params["text"].startswith(f"<b>{title(engine, 'direct_flights', 'en')}</b>")
+        assert engine.content.text("button_menu", "az") in labels(answer)
+
+
+async def test_forget_drops_the_language_choice(
+    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+) -> None:
+    async with running_bot(server, engine, tmp_path):
+        prompt = await ask(server, "/language")
+        before = len(server.sent(USER))
+        server.user_presses(
+            USER,
+            prompt.result["message_id"],
+            callback_data.encode(Action(ActionKind.LANGUAGE, "ru")),
+        )
+        await server.wait_sent(USER, count=before + 1)
+        forgotten = await ask(server, "/forget", language_code="en")
+        assert forgotten.params["text"] == engine.content.text("forgotten", "ru")
+        menu = await ask(server, "/topics", language_code="en")
+        assert labels(menu)[0] == title(engine, "relations", "en")
