@@ -6,13 +6,19 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot import markup
 from bot.content import Content
 from bot.language import DEFAULT_LANG
 from bot.subscriptions.records import Delivery
-from bot.subscriptions.worker import RetryLater, TemporaryFailure, Unreachable
+from bot.subscriptions.worker import Rejected, RetryLater, TemporaryFailure, Unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +33,19 @@ class TelegramSender:
         self._bot = bot
 
     async def send(self, chat_id: int, text: str) -> None:
-        """Send ``text`` to ``chat_id``; raise RetryLater, Unreachable or TemporaryFailure."""
+        """Send ``text`` to ``chat_id``; raise one of the worker's failure kinds."""
         try:
             await self._bot.send_message(chat_id, text)
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc.retry_after)) from exc
-        except Forbidden as exc:
+        except (Forbidden, ChatMigrated) as exc:
+            # A group that became a supergroup has a new id: this subscription is over.
             raise Unreachable(exc.message) from exc
         except BadRequest as exc:
             if any(reason in exc.message.casefold() for reason in _GONE):
                 raise Unreachable(exc.message) from exc
-            raise
-        except (TimedOut, NetworkError) as exc:  # TimedOut first: it is a NetworkError
+            raise Rejected(exc.message) from exc
+        except TelegramError as exc:  # timeouts, 5xx, conflicts: try again
             raise TemporaryFailure(exc.message) from exc
 
 

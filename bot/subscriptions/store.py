@@ -12,9 +12,11 @@ Times are timezone-aware UTC; methods where time matters take ``now`` so tests c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -75,6 +77,9 @@ class Store:
             )
         self._engine = engine
         self._reader = read_only(engine)
+        # SQLite has one writer at a time; queueing writers here costs nothing, while letting
+        # them collide on the file lock makes SQLite's busy handler sleep (milliseconds each).
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     async def open(cls, url: str, **engine_kwargs: Any) -> Store:
@@ -93,6 +98,16 @@ class Store:
         # The dialect only: the URL may carry a password.
         logger.info("subscriptions store open (%s, schema %d)", engine.dialect.name, version)
         return store
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (serialised in this process on SQLite)."""
+        if self._write_lock is None:
+            async with self._engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self._engine.begin() as conn:
+            yield conn
 
     @property
     def engine(self) -> AsyncEngine:
@@ -114,7 +129,7 @@ class Store:
     async def set_language(self, chat_id: int, lang: Lang, now: datetime | None = None) -> None:
         """Remember the chat's /language choice (a new chat row starts inactive)."""
         created = _utc(now)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             stmt = self._insert(chats).values(
                 chat_id=chat_id, language=lang, follows_all=False, active=False, created_at=created
             )
@@ -141,7 +156,7 @@ class Store:
         """
         _check_topic(topic)
         created = _utc(now)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 self._insert(chats)
                 .values(
@@ -188,7 +203,7 @@ class Store:
         all. A chat left following nothing becomes inactive.
         """
         _check_topic(topic)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             if topic is None:
                 await conn.execute(delete(follows).where(follows.c.chat_id == chat_id))
                 await conn.execute(
@@ -212,7 +227,7 @@ class Store:
         That is its chat row, its follows and its deliveries; updates it authored stay
         (they went to others) but lose the author id.
         """
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             gone = await conn.execute(delete(deliveries).where(deliveries.c.chat_id == chat_id))
             await conn.execute(delete(follows).where(follows.c.chat_id == chat_id))
             chat = await conn.execute(delete(chats).where(chats.c.chat_id == chat_id))
@@ -227,7 +242,7 @@ class Store:
         Returns how many deliveries were failed.
         """
         reason = _clip(reason, MAX_REASON_CHARS)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 update(chats)
                 .where(chats.c.chat_id == chat_id)
@@ -263,7 +278,7 @@ class Store:
         """
         _check_topic(topic)
         created = _utc(now)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             update_id = (
                 await conn.execute(
                     updates.insert()
@@ -320,23 +335,16 @@ class Store:
             .values(status=DeliveryStatus.SENDING.value, claimed_by=worker, claimed_at=claimed_at)
             .returning(deliveries.c.id)
         )
-        async with self._engine.begin() as conn:
-            if self._engine.dialect.name == "postgresql":
-                # Lock first, then update: rows another replica holds are skipped, not
-                # waited for, and our locks last until commit. Not one UPDATE ... IN
-                # (subquery): PostgreSQL may rescan a locking subquery in a semi-join, and
-                # a rescan with SKIP LOCKED yields fresh rows past the LIMIT.
-                locked = (
-                    (await conn.execute(pick.with_for_update(skip_locked=True))).scalars().all()
-                )
-                if not locked:
-                    return []
-                take = take.where(deliveries.c.id.in_(locked))
-            else:
-                # SQLite has one writer at a time: a single statement in the write
-                # transaction is atomic, and the subquery is evaluated once.
-                take = take.where(deliveries.c.id.in_(pick))
-            ids = (await conn.execute(take)).scalars().all()
+        async with self._write() as conn:
+            # Pick, then update the picked ids. On PostgreSQL the pick locks its rows and
+            # skips those another replica holds (not one UPDATE ... IN (subquery): a rescan
+            # of a locking subquery may yield rows past the LIMIT). SQLite ignores FOR
+            # UPDATE; its write transaction already excludes other writers, and updating
+            # by id avoids walking every queued row through the status index.
+            locked = (await conn.execute(pick.with_for_update(skip_locked=True))).scalars().all()
+            if not locked:
+                return []
+            ids = (await conn.execute(take.where(deliveries.c.id.in_(locked)))).scalars().all()
             if not ids:
                 return []
             rows = await conn.execute(
@@ -372,13 +380,21 @@ class Store:
 
     async def mark_sent(self, delivery_id: int, now: datetime | None = None) -> None:
         """Record that the delivery reached its chat."""
+        await self.mark_sent_many([delivery_id], now)
+
+    async def mark_sent_many(
+        self, delivery_ids: Sequence[int], now: datetime | None = None
+    ) -> None:
+        """Record that these deliveries reached their chats, in one transaction."""
+        if not delivery_ids:
+            return
         sent_at = _utc(now)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             # Unconditional: the message did go out, even if the chat was deactivated or
             # the lease expired meanwhile; the record should say so.
             await conn.execute(
                 update(deliveries)
-                .where(deliveries.c.id == delivery_id)
+                .where(deliveries.c.id.in_(list(delivery_ids)))
                 .values(status=DeliveryStatus.SENT.value, sent_at=sent_at, error=None)
             )
 
@@ -389,7 +405,7 @@ class Store:
         if not math.isfinite(delay) or delay < 0:
             raise ValueError(f"delay must be a non-negative number of seconds, not {delay}")
         due = _utc(now) + timedelta(seconds=delay)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             # Only pending rows: a delivery failed by deactivate() meanwhile stays failed.
             await conn.execute(
                 update(deliveries)
@@ -406,7 +422,7 @@ class Store:
 
     async def mark_failed(self, delivery_id: int, error: str) -> None:
         """Count a failed attempt and give the delivery up for good."""
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.id == delivery_id, deliveries.c.status.in_(_PENDING))
@@ -428,7 +444,7 @@ class Store:
         if not math.isfinite(lease) or lease < 0:
             raise ValueError(f"lease must be a non-negative number of seconds, not {lease}")
         cutoff = _utc(now) - timedelta(seconds=lease)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             released = await conn.execute(
                 update(deliveries)
                 .where(
@@ -451,7 +467,7 @@ class Store:
         """Count a question on ``topic``; keep its text only when it went unanswered (None)."""
         _check_topic(topic)
         kept = _clip(text, MAX_QUESTION_CHARS) if topic is None and text is not None else None
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 questions.insert().values(topic=topic, lang=lang, text=kept, created_at=_utc(now))
             )
@@ -464,7 +480,7 @@ class Store:
         if keep_days < 0:
             raise ValueError(f"keep_days must not be negative, not {keep_days}")
         cutoff = _utc(now) - timedelta(days=keep_days)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             pruned = await conn.execute(
                 update(questions)
                 .where(questions.c.text.is_not(None), questions.c.created_at < cutoff)

@@ -1,11 +1,15 @@
 """The delivery worker: drains the outbox within Telegram's limits, through crashes.
 
-Pure of Telegram: it sends through a ``Sender`` whose failures are one of three kinds:
+Pure of Telegram: it sends through a ``Sender`` whose failures are one of four kinds:
 ``RetryLater`` (flood control: everything pauses), ``Unreachable`` (blocked, chat gone:
-the subscriber is deactivated) or ``TemporaryFailure`` (timeouts, 5xx: retried with
-backoff). Rows are claimed a batch at a time and each is recorded the moment its send
-returns, so a crash can repeat at most the sends that were in flight at that instant; rows
-a dead worker had claimed go back to the queue when their lease expires.
+the subscriber is deactivated), ``TemporaryFailure`` (timeouts, 5xx: retried with
+backoff) or ``Rejected`` (the message itself was refused: marked failed).
+
+Rows are claimed a batch at a time. Successful sends are recorded together, every
+``FLUSH_INTERVAL`` or ``FLUSH_SIZE`` sends, so commits do not bound the worker's speed. A
+crash can therefore repeat at most the sends in flight or not yet recorded at that instant
+(``Limits.concurrency + FLUSH_SIZE`` messages); rows a dead worker had claimed go back to
+the queue when their lease expires.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS: Final = 5
 BACKOFF_BASE: Final = 2.0  # seconds; doubled per attempt
 IDLE_POLL: Final = 0.5  # seconds between looks at an empty queue
+ERROR_PAUSE: Final = 5.0  # seconds after an unexpected error
+FLUSH_SIZE: Final = 16  # successful sends recorded together at most
+FLUSH_INTERVAL: Final = 0.1  # seconds a successful send may wait to be recorded
 
 
 class RetryLater(Exception):
@@ -43,6 +50,10 @@ class Unreachable(Exception):
 
 class TemporaryFailure(Exception):
     """A timeout or server error: the message may be retried."""
+
+
+class Rejected(Exception):
+    """Telegram refused this message itself (e.g. bad markup): retrying cannot help."""
 
 
 class Sender(Protocol):
@@ -80,7 +91,11 @@ class DeliveryWorker:
         self._name = name
         self._limits = limits or Limits()
         rate = self._limits.rate
-        self._limiter = AsyncLimiter(rate, 1.0) if rate else None
+        # One message per 1/rate seconds, no bucket: a full bucket would let a burst of
+        # `rate` messages out at once (at start and after every pause), over Telegram's limit.
+        self._limiter = AsyncLimiter(1, 1.0 / rate) if rate else None
+        self._sent: list[int] = []
+        self._last_flush = time.monotonic()
         self._slots = asyncio.Semaphore(self._limits.concurrency)
         self._paused_until = 0.0
         self._next_in_chat: dict[int, float] = {}
@@ -89,9 +104,21 @@ class DeliveryWorker:
     async def run(self) -> None:
         """Deliver until cancelled."""
         logger.info("Delivery worker %s started", self._name)
-        while True:
-            if not await self.run_once():
-                await asyncio.sleep(IDLE_POLL)
+        try:
+            while True:
+                try:
+                    claimed = await self.run_once()
+                except Exception:
+                    # The worker must outlive a database outage or an unexpected error:
+                    # its rows stay claimed and come back when their lease expires.
+                    logger.exception("Delivery worker error; trying again in %s s", ERROR_PAUSE)
+                    await asyncio.sleep(ERROR_PAUSE)
+                    continue
+                if not claimed:
+                    await asyncio.sleep(IDLE_POLL)
+        finally:
+            # A clean stop records what already went out, so a restart does not resend it.
+            await asyncio.shield(self._flush())
 
     async def run_once(self) -> int:
         """Claim one batch and send it; return how many deliveries were claimed."""
@@ -104,7 +131,15 @@ class DeliveryWorker:
         claimed = await self._store.claim(self._name, self._limits.batch)
         if claimed:
             await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
+        await self._flush()
         return len(claimed)
+
+    async def _flush(self) -> None:
+        """Record the successful sends not recorded yet."""
+        # Swapped before the await: sends finishing meanwhile go to the next flush.
+        sent, self._sent = self._sent, []
+        self._last_flush = time.monotonic()
+        await self._store.mark_sent_many(sent)
 
     async def _deliver(self, delivery: Delivery) -> None:
         async with self._slots:
@@ -116,6 +151,9 @@ class DeliveryWorker:
                 self._paused_until = max(self._paused_until, time.monotonic() + exc.seconds)
                 logger.warning("Flood control: pausing deliveries for %.1f s", exc.seconds)
                 await self._store.retry_later(delivery.id, exc.seconds, str(exc))
+            except Rejected as exc:
+                logger.error("Delivery %s rejected by Telegram: %s", delivery.id, exc)
+                await self._store.mark_failed(delivery.id, str(exc))
             except Unreachable as exc:
                 logger.info("Chat %s is unreachable, deactivating: %s", delivery.chat_id, exc)
                 await self._store.deactivate(delivery.chat_id, str(exc))
@@ -127,21 +165,31 @@ class DeliveryWorker:
                     delay = BACKOFF_BASE * 2**delivery.attempts
                     await self._store.retry_later(delivery.id, delay, str(exc))
             else:
-                await self._store.mark_sent(delivery.id)
+                self._sent.append(delivery.id)
+                if (
+                    len(self._sent) >= FLUSH_SIZE
+                    or time.monotonic() - self._last_flush >= FLUSH_INTERVAL
+                ):
+                    await self._flush()
 
     async def _wait_for_turn(self, chat_id: int) -> None:
-        """Respect the pause, the per-chat interval and the overall rate, in that order."""
-        pause = self._paused_until - time.monotonic()
-        while pause > 0:  # a RetryAfter during the sleep extends the pause
-            await asyncio.sleep(pause)
-            pause = self._paused_until - time.monotonic()
-        now = time.monotonic()
-        turn = max(now, self._next_in_chat.get(chat_id, 0.0))
-        self._next_in_chat[chat_id] = turn + self._limits.per_chat_interval
-        if turn > now:
-            await asyncio.sleep(turn - now)
-        if self._limiter is not None:
-            await self._limiter.acquire()
+        """Wait until no flood-control pause is on, the chat's interval has passed and the
+        overall rate allows one more message."""
+        interval = self._limits.per_chat_interval
+        while True:
+            wait = max(self._paused_until, self._next_in_chat.get(chat_id, 0.0)) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            # The limiter may have kept us waiting while a RetryAfter paused everything or
+            # another message went into this chat: look again before going.
+            now = time.monotonic()
+            if self._paused_until > now or self._next_in_chat.get(chat_id, 0.0) > now:
+                continue
+            self._next_in_chat[chat_id] = now + interval
+            break
         if len(self._next_in_chat) > 10_000:  # forget chats whose interval has passed
             self._next_in_chat = {
                 chat: at for chat, at in self._next_in_chat.items() if at > time.monotonic()
