@@ -173,13 +173,9 @@ class ChatService:
         following = await self.store.following(chat_id)
         if not following.all:
             return await self.store.unfollow(chat_id, topic)
+        others = [t.id for t in self.engine.content.interview_topics if t.id != topic]
         lang = await self.store.language(chat_id) or "en"
-        await self.store.unfollow(chat_id, None)
-        result = Following()
-        for other in self.engine.content.interview_topics:
-            if other.id != topic:
-                result = await self.store.follow(chat_id, other.id, lang)
-        return result
+        return await self.store.follow_only(chat_id, others, lang)
 
     def _interview_topic(self, topic_id: str) -> str | None:
         topic = self.engine.content.topic(topic_id)

@@ -213,6 +213,18 @@ async def test_follow_all_and_unfollow_one_topic_keeps_all(store: Store) -> None
     assert (await store.stats()).inactive == 1
 
 
+async def test_follow_only_replaces_all_with_exactly_these_topics(store: Store) -> None:
+    await store.set_language(1, "az")
+    await store.follow(1, None, "en")
+    following = await store.follow_only(1, ["tourism", "culture"], "en")
+    assert following == Following(topics=frozenset({"tourism", "culture"}))
+    assert not following.covers("direct_flights")
+    assert await store.language(1) == "az", "the language choice is kept"
+    assert (await store.stats()).active == 1
+    assert await store.follow_only(1, [], "en") == Following()
+    assert (await store.stats()).inactive == 1
+
+
 async def test_unfollow_all_clears_every_topic(store: Store) -> None:
     """Unfollowing everything clears the topics too, so following again starts empty."""
     await store.follow(1, "tourism", "en")

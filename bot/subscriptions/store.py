@@ -195,6 +195,37 @@ class Store:
                 )
             return await _following(conn, chat_id)
 
+    async def follow_only(
+        self, chat_id: int, topics: Sequence[str], lang: Lang, now: datetime | None = None
+    ) -> Following:
+        """Make the chat follow exactly ``topics`` (not "all"), in one transaction."""
+        for topic in topics:
+            _check_topic(topic)
+        created = _utc(now)
+        async with self._write() as conn:
+            await conn.execute(
+                self._insert(chats)
+                .values(
+                    chat_id=chat_id,
+                    language=lang,
+                    follows_all=False,
+                    active=False,
+                    created_at=created,
+                )
+                .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
+            )
+            await conn.execute(delete(follows).where(follows.c.chat_id == chat_id))
+            await conn.execute(
+                update(chats)
+                .where(chats.c.chat_id == chat_id)
+                .values(follows_all=False, active=bool(topics), deactivated_reason=None)
+            )
+            if topics:
+                await conn.execute(
+                    follows.insert(), [{"chat_id": chat_id, "topic": topic} for topic in topics]
+                )
+            return await _following(conn, chat_id)
+
     async def unfollow(self, chat_id: int, topic: str | None) -> Following:
         """Stop following ``topic`` (None: everything); return what is still followed.
 
