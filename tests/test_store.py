@@ -443,10 +443,11 @@ async def test_two_stores_claiming_at_once_never_share_a_row(database: Database)
     assert sum(1 for batch in batches if batch) >= 2, "the work was shared"
 
 
+# PostgreSQL only: SKIP LOCKED is PostgreSQL's, and SQLite has one writer at a time.
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set: PostgreSQL tests need a server")
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 async def test_claim_skips_rows_another_replica_is_claiming(database: Database) -> None:
     """PostgreSQL: rows locked by another transaction are skipped at once, not waited for."""
-    if database.dialect != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time")
     store = await database.open()
     await add_subscribers(store, range(1, 11), None)
     await store.publish(None, "Broadcast", None, now=NOW)
