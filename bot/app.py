@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlparse
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -37,6 +38,7 @@ HEARTBEAT_SECONDS: Final = 30.0
 CONCURRENT_UPDATES: Final = 32
 CONNECTION_POOL_SIZE: Final = 16
 WORKER_POOL_SIZE: Final = 8
+QUESTIONS_FLUSH_SECONDS: Final = 2.0
 HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
@@ -85,6 +87,17 @@ async def _post_init(application: BotApplication) -> None:
         asyncio.create_task(_heartbeat(application, settings.heartbeat_file), name="heartbeat")
     )
     data.tasks.append(asyncio.create_task(_deliver(application, store), name="delivery-worker"))
+    data.tasks.append(asyncio.create_task(_record_questions(data.chats), name="questions"))
+
+
+async def _record_questions(chats: ChatService) -> None:
+    """Write the question statistics behind the answers, a batch every few seconds."""
+    while True:
+        await asyncio.sleep(QUESTIONS_FLUSH_SECONDS)
+        try:
+            await chats.flush_questions()
+        except SQLAlchemyError as exc:
+            logger.warning("Could not record question statistics: %s", exc)
 
 
 async def _deliver(application: BotApplication, store: Store) -> None:
@@ -131,7 +144,10 @@ async def _post_shutdown(application: BotApplication) -> None:
     except RuntimeError:
         return  # post_init never got as far as opening it
     data.open_chats(None)
-    await chats.store.close()
+    try:
+        await chats.flush_questions()
+    finally:
+        await chats.store.close()
 
 
 async def _describe(application: BotApplication) -> None:

@@ -8,7 +8,9 @@ method, render the ``Reply``. Nothing here imports ``telegram``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Final
 
 from bot import markup
@@ -24,13 +26,19 @@ from bot.conversation import (
     ReplyKind,
 )
 from bot.language import LANGS, Lang, from_code
-from bot.subscriptions import Stats, Store
+from bot.subscriptions import ChatState, Question, Stats, Store
 
 logger = logging.getLogger(__name__)
 
 # Each language is named in itself: a reader looking for theirs must recognise it.
 LANGUAGE_NAMES: Final[dict[Lang, str]] = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 ALL: Final = "all"
+# Chat state is cached so that a question costs no database read. This process updates its
+# cache on every change it makes; the TTL bounds how long a change made by another replica
+# (or the delivery worker deactivating a chat) takes to show.
+STATE_TTL: Final = 30.0
+STATE_CACHE_SIZE: Final = 50_000
+QUESTION_BATCH: Final = 100  # questions recorded in one transaction at most
 
 
 class ChatService:
@@ -40,23 +48,60 @@ class ChatService:
         self.engine = engine
         self.store = store
         self._admins = admins
+        self._states: dict[int, tuple[float, ChatState]] = {}
+        self._questions: list[Question] = []
 
     async def ui_lang(self, chat_id: int, telegram_code: str | None) -> Lang:
         """The chat's /language choice, else its Telegram language (az, ru, else English)."""
-        return await self.store.language(chat_id) or from_code(telegram_code)
+        return (await self._state(chat_id)).language or from_code(telegram_code)
+
+    async def flush_questions(self) -> None:
+        """Record the questions counted since the last flush (statistics are written behind)."""
+        while self._questions:
+            batch, self._questions = (
+                self._questions[:QUESTION_BATCH],
+                self._questions[QUESTION_BATCH:],
+            )
+            await self.store.record_questions(batch)
+
+    async def _state(self, chat_id: int) -> ChatState:
+        cached = self._states.get(chat_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        state = await self.store.chat_state(chat_id)
+        self._remember(chat_id, state)
+        return state
+
+    def _remember(self, chat_id: int, state: ChatState) -> None:
+        if len(self._states) >= STATE_CACHE_SIZE:
+            self._states.clear()
+        self._states[chat_id] = (time.monotonic() + STATE_TTL, state)
+
+    async def _following(self, chat_id: int) -> Following:
+        return (await self._state(chat_id)).following
+
+    def _changed(self, chat_id: int, following: Following | None = None) -> None:
+        """Note a change this process made (None: forget the cached state)."""
+        cached = self._states.get(chat_id)
+        if following is None or cached is None:
+            self._states.pop(chat_id, None)
+            return
+        self._remember(chat_id, ChatState(cached[1].language, following))
 
     async def start(self, chat_id: int, link: str | None, lang: Lang) -> Reply:
         """``/start``: the welcome, or the deep-linked topic."""
         if not link:
             return self.engine.welcome(lang)
-        return self.engine.open_link(link, lang, await self.store.following(chat_id))
+        return self.engine.open_link(link, lang, await self._following(chat_id))
 
     async def ask(self, chat_id: int, text: str, lang: Lang) -> Reply:
         """Answer a typed question and count it (keeping the text only when unanswered)."""
-        reply = self.engine.ask(text, lang, await self.store.following(chat_id))
+        reply = self.engine.ask(text, lang, await self._following(chat_id))
         if reply.prediction is not None:
             topic = reply.prediction.topic
-            await self.store.record_question(topic, reply.lang, None if topic else text)
+            self._questions.append(
+                Question(topic, reply.lang, None if topic else text, datetime.now(UTC))
+            )
         return reply
 
     async def press(self, chat_id: int, action: Action, lang: Lang, keyboard: Keyboard) -> Reply:
@@ -69,6 +114,7 @@ class ChatService:
                 return self.engine.notice("stale_button", lang, menu=True)
             if action.kind is ActionKind.FOLLOW:
                 following = await self.store.follow(chat_id, topic.id, lang)
+                self._changed(chat_id, following)
                 toast = self._text("followed_topic", lang, topic=topic.title[lang])
             else:
                 following = await self._unfollow_one(chat_id, topic.id)
@@ -82,23 +128,23 @@ class ChatService:
                 toast=markup.to_plain(toast),
                 markup_only=True,
             )
-        return self.engine.press(action, lang, await self.store.following(chat_id))
+        return self.engine.press(action, lang, await self._following(chat_id))
 
     async def subscribe(self, chat_id: int, arg: str | None, lang: Lang) -> Reply:
         """``/subscribe [topic_id]``: one topic, or every update."""
         if not arg or arg == ALL:
-            await self.store.follow(chat_id, None, lang)
+            self._changed(chat_id, await self.store.follow(chat_id, None, lang))
             return self.engine.notice("followed_all", lang)
         topic = self._interview_topic(arg)
         if topic is None:
             return self._unknown_topic(arg, lang)
-        await self.store.follow(chat_id, topic, lang)
+        self._changed(chat_id, await self.store.follow(chat_id, topic, lang))
         return self.engine.notice("followed_topic", lang, topic=self._title(topic, lang))
 
     async def unsubscribe(self, chat_id: int, arg: str | None, lang: Lang) -> Reply:
         """``/unsubscribe [topic_id]``: one topic, or everything."""
         if not arg or arg == ALL:
-            await self.store.unfollow(chat_id, None)
+            self._changed(chat_id, await self.store.unfollow(chat_id, None))
             return self.engine.notice("unfollowed_all", lang)
         topic = self._interview_topic(arg)
         if topic is None:
@@ -108,7 +154,7 @@ class ChatService:
 
     async def subscriptions(self, chat_id: int, lang: Lang) -> Reply:
         """``/subscriptions``: what the chat follows."""
-        following = await self.store.following(chat_id)
+        following = await self.store.following(chat_id)  # fresh: the worker may have changed it
         if following.all:
             return self.engine.notice("subscriptions_all", lang)
         if not following.topics:
@@ -120,6 +166,7 @@ class ChatService:
     async def forget(self, chat_id: int, lang: Lang) -> Reply:
         """``/forget``: delete everything held about the chat."""
         await self.store.forget(chat_id)
+        self._changed(chat_id)
         return self.engine.notice("forgotten", lang)
 
     def language_menu(self, lang: Lang) -> Reply:
@@ -135,6 +182,7 @@ class ChatService:
         if lang is None:
             return self.engine.notice("stale_button", "en", menu=True)
         await self.store.set_language(chat_id, lang)
+        self._changed(chat_id)
         menu = self.engine.menu(lang, edit=True)
         text = f"{self._text('language_set', lang)}\n\n{menu.text}"
         return Reply(text, lang, ReplyKind.MENU, menu.keyboard, edit=True)
@@ -165,17 +213,20 @@ class ChatService:
         if not self.is_admin(user_id):
             logger.warning("Refused /stats from user %s (not in BOT_ADMIN_IDS)", user_id)
             return self.engine.notice("not_admin", lang)
+        await self.flush_questions()
         text = format_stats(await self.store.stats(), self.engine.content, lang, html=True)
         return Reply(text, lang, ReplyKind.NOTICE)
 
     async def _unfollow_one(self, chat_id: int, topic: str) -> Following:
         """Stop one topic; under "all" that means every other interview topic instead."""
-        following = await self.store.following(chat_id)
-        if not following.all:
-            return await self.store.unfollow(chat_id, topic)
-        others = [t.id for t in self.engine.content.interview_topics if t.id != topic]
-        lang = await self.store.language(chat_id) or "en"
-        return await self.store.follow_only(chat_id, others, lang)
+        state = await self.store.chat_state(chat_id)
+        if state.following.all:
+            others = [t.id for t in self.engine.content.interview_topics if t.id != topic]
+            following = await self.store.follow_only(chat_id, others, state.language or "en")
+        else:
+            following = await self.store.unfollow(chat_id, topic)
+        self._changed(chat_id, following)
+        return following
 
     def _interview_topic(self, topic_id: str) -> str | None:
         topic = self.engine.content.topic(topic_id)

@@ -28,8 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.conversation import Following
 from bot.subscriptions import (
     LATEST_VERSION,
+    ChatState,
     Delivery,
     DeliveryStatus,
+    Question,
     SchemaError,
     Store,
     migrate,
@@ -815,3 +817,29 @@ def test_subscriptions_never_import_telegram() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_chat_state_reads_language_and_following_together(store: Store) -> None:
+    assert await store.chat_state(5) == ChatState(None, Following())
+    await store.set_language(5, "ru")
+    await store.follow(5, "culture", "en")
+    assert await store.chat_state(5) == ChatState("ru", Following(topics=frozenset({"culture"})))
+    await store.deactivate(5, "blocked")
+    assert await store.chat_state(5) == ChatState("ru", Following())
+
+
+async def test_record_questions_counts_a_batch_and_keeps_only_unanswered_text(
+    store: Store,
+) -> None:
+    await store.record_questions(
+        [
+            Question("direct_flights", "en", "flights?", NOW),
+            Question("direct_flights", "ru", "рейсы?", NOW),
+            Question(None, "az", "hava necədir " * 100, NOW),
+        ]
+    )
+    await store.record_questions([])
+    stats = await store.stats()
+    assert stats.questions == {"direct_flights": 2, None: 1}
+    [recent] = stats.recent_questions
+    assert recent.lang == "az" and len(recent.text) == 500

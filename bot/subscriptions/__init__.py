@@ -11,9 +11,11 @@ store returns), ``store`` (the queries).
 
 from bot.subscriptions.migrations import LATEST_VERSION, SchemaError, migrate
 from bot.subscriptions.records import (
+    ChatState,
     Delivery,
     DeliveryStatus,
     PublishResult,
+    Question,
     RecentQuestion,
     Stats,
 )
@@ -21,9 +23,11 @@ from bot.subscriptions.store import Store
 
 __all__ = [
     "LATEST_VERSION",
+    "ChatState",
     "Delivery",
     "DeliveryStatus",
     "PublishResult",
+    "Question",
     "RecentQuestion",
     "SchemaError",
     "Stats",

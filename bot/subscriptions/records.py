@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.conversation import Following
 from bot.language import Lang
 
 
@@ -68,3 +69,21 @@ class Stats:
     deliveries: Mapping[DeliveryStatus, int]
     questions: Mapping[str | None, int]
     recent_questions: tuple[RecentQuestion, ...]
+
+
+@dataclass(frozen=True)
+class ChatState:
+    """What the bot needs to answer a chat: its language choice and what it follows."""
+
+    language: Lang | None
+    following: Following
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question to count: its topic (None: unanswered, text kept), language and time."""
+
+    topic: str | None
+    lang: Lang
+    text: str | None
+    at: datetime

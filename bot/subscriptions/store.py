@@ -41,9 +41,11 @@ from bot.subscriptions.columns import BIG_ID, UTCDateTime
 from bot.subscriptions.database import create_engine, read_only
 from bot.subscriptions.migrations import migrate
 from bot.subscriptions.records import (
+    ChatState,
     Delivery,
     DeliveryStatus,
     PublishResult,
+    Question,
     RecentQuestion,
     Stats,
 )
@@ -138,6 +140,14 @@ class Store:
                     index_elements=[chats.c.chat_id], set_={"language": stmt.excluded.language}
                 )
             )
+
+    async def chat_state(self, chat_id: int) -> ChatState:
+        """The chat's language choice and what it follows, read together."""
+        async with self._reader.connect() as conn:
+            language = (
+                await conn.execute(select(chats.c.language).where(chats.c.chat_id == chat_id))
+            ).scalar_one_or_none()
+            return ChatState(_lang(language), await _following(conn, chat_id))
 
     async def following(self, chat_id: int) -> Following:
         """Return what the chat follows; nothing for unknown or inactive chats."""
@@ -502,6 +512,29 @@ class Store:
             await conn.execute(
                 questions.insert().values(topic=topic, lang=lang, text=kept, created_at=_utc(now))
             )
+
+    async def record_questions(self, asked: Sequence[Question]) -> None:
+        """Count several questions in one transaction (see ``record_question``)."""
+        if not asked:
+            return
+        rows = []
+        for question in asked:
+            _check_topic(question.topic)
+            kept = (
+                _clip(question.text, MAX_QUESTION_CHARS)
+                if question.topic is None and question.text is not None
+                else None
+            )
+            rows.append(
+                {
+                    "topic": question.topic,
+                    "lang": question.lang,
+                    "text": kept,
+                    "created_at": _utc(question.at),
+                }
+            )
+        async with self._write() as conn:
+            await conn.execute(questions.insert(), rows)
 
     async def prune_questions(self, keep_days: int, now: datetime | None = None) -> int:
         """Erase the texts of unanswered questions older than ``keep_days``; return how many.
