@@ -15,11 +15,14 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=bot:bot intents ./intents
 RUN mkdir -p /app/.state && chown bot:bot /app/.state
-USER 10001
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     BOT_CONTENT_DIR=/app/intents \
     BOT_STATE_DIR=/app/.state
+USER 10001
+# Fit the classifier once at build time: its arrays land in the state folder, so the first
+# start loads them instead of importing scikit-learn and fitting (see benchmarks/classify.py).
+RUN python -m bot classify "warm-up" > /dev/null
 # The SQLite database, the model cache and the heartbeat live here.
 VOLUME ["/app/.state"]
 EXPOSE 8080

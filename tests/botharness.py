@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot import callback_data
 from bot.app import BotApplication, build_application, webhook_options
 from bot.config import Settings
-from bot.conversation import Conversation
-from tests.fakebotapi import FakeBotAPI
+from bot.conversation import Action, Conversation
+from tests.fakebotapi import Call, FakeBotAPI
 
 
 def settings_for(server: FakeBotAPI, state_dir: Path, **env: str) -> Settings:
@@ -50,3 +51,37 @@ async def running_bot(
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)
+
+
+USER = 1001
+
+
+def buttons(call: Call) -> list[list[dict[str, Any]]]:
+    """The inline keyboard a recorded call sent, as rows of button dicts."""
+    markup = call.params.get("reply_markup") or {}
+    rows: list[list[dict[str, Any]]] = markup.get("inline_keyboard", [])
+    return rows
+
+
+def labels(call: Call) -> list[str]:
+    """The labels of a recorded call's buttons, row by row."""
+    return [button["text"] for row in buttons(call) for button in row]
+
+
+def actions(call: Call) -> list[Action]:
+    """The decoded actions of a recorded call's buttons."""
+    return [callback_data.decode(b["callback_data"]) for row in buttons(call) for b in row]
+
+
+def title(engine: Conversation, topic_id: str, lang: str = "en") -> str:
+    """A topic's title in ``lang``."""
+    topic = engine.content.topic(topic_id)
+    assert topic is not None
+    return topic.title[lang]  # type: ignore[index]
+
+
+async def ask(server: FakeBotAPI, text: str | None, chat: int = USER, **kwargs: Any) -> Call:
+    """Send ``text`` as a user and return the bot's next message to that chat."""
+    before = len(server.sent(chat))
+    server.user_sends(chat, text, **kwargs)
+    return (await server.wait_sent(chat, count=before + 1))[before]

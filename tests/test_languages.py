@@ -4,39 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot import callback_data
 from bot.conversation import Action, ActionKind, Conversation
-from tests.botharness import running_bot
-from tests.fakebotapi import Call, FakeBotAPI
-
-USER = 1001
+from tests.botharness import USER, ask, labels, running_bot, title
+from tests.fakebotapi import FakeBotAPI
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI() as fake:
         yield fake
-
-
-def labels(call: Call) -> list[str]:
-    markup = call.params.get("reply_markup") or {}
-    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
-
-
-def title(engine: Conversation, topic_id: str, lang: str) -> str:
-    topic = engine.content.topic(topic_id)
-    assert topic is not None
-    return topic.title[lang]  # type: ignore[index]
-
-
-async def ask(server: FakeBotAPI, text: str, chat: int = USER, **kwargs: Any) -> Call:
-    before = len(server.sent(chat))
-    server.user_sends(chat, text, **kwargs)
-    return (await server.wait_sent(chat, count=before + 1))[before]
 
 
 @pytest.mark.parametrize(

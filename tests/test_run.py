@@ -51,6 +51,17 @@ async def start_process(
     )  # fmt: skip
 
 
+async def run_to_exit(environment: dict[str, str]) -> tuple[int, str]:
+    """Run ``python -m bot run`` until it exits by itself; return its status and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
 async def stop_process(process: asyncio.subprocess.Process) -> tuple[int, str]:
     process.send_signal(signal.SIGTERM)
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
@@ -92,13 +103,9 @@ async def test_broken_content_stops_start_up_before_any_request(
 
 async def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
     environment = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 2
-    assert "BOT_TOKEN" in stderr.decode() and "@BotFather" in stderr.decode()
+    status, stderr = await run_to_exit(environment)
+    assert status == 2
+    assert "BOT_TOKEN" in stderr and "@BotFather" in stderr
 
 
 async def test_webhook_process_refuses_requests_without_the_secret(
@@ -133,13 +140,9 @@ async def test_webhook_mode_requires_a_secret(tmp_path: Path) -> None:
         os.environ, BOT_TOKEN="1:x", BOT_STATE_DIR=str(tmp_path), BOT_WEBHOOK_URL="https://x.org/h"
     )
     environment.pop("BOT_WEBHOOK_SECRET", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 2
-    assert "BOT_WEBHOOK_SECRET" in stderr.decode()
+    status, stderr = await run_to_exit(environment)
+    assert status == 2
+    assert "BOT_WEBHOOK_SECRET" in stderr
 
 
 async def test_webhook_in_process_answers_only_with_the_secret(

@@ -6,17 +6,15 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot import callback_data
 from bot.app import BotApplication
 from bot.conversation import Action, ActionKind, Conversation
-from tests.botharness import running_bot
+from tests.botharness import USER, actions, ask, running_bot, title
 from tests.fakebotapi import Call, FakeBotAPI
 
-USER = 1001
 INTERVIEW_IDS = [
     "relations", "visits", "joint_commission", "economy", "liberated_territories",
     "middle_corridor", "direct_flights", "tourism", "education", "culture",
@@ -35,29 +33,6 @@ async def app(
 ) -> AsyncIterator[BotApplication]:
     async with running_bot(server, engine, tmp_path) as application:
         yield application
-
-
-def buttons(call: Call) -> list[list[dict[str, Any]]]:
-    markup = call.params.get("reply_markup") or {}
-    rows: list[list[dict[str, Any]]] = markup.get("inline_keyboard", [])
-    return rows
-
-
-def actions(call: Call) -> list[Action]:
-    return [callback_data.decode(b["callback_data"]) for row in buttons(call) for b in row]
-
-
-def title(engine: Conversation, topic_id: str, lang: str = "en") -> str:
-    topic = engine.content.topic(topic_id)
-    assert topic is not None
-    return topic.title[lang]  # type: ignore[index]
-
-
-async def ask(server: FakeBotAPI, text: str, chat: int = USER, **kwargs: Any) -> Call:
-    before = len(server.sent(chat))
-    server.user_sends(chat, text, **kwargs)
-    sent = await server.wait_sent(chat, count=before + 1)
-    return sent[before]
 
 
 async def press(server: FakeBotAPI, message: Call, action: Action | str, chat: int = USER) -> Call:

@@ -167,17 +167,7 @@ class Store:
         _check_topic(topic)
         created = _utc(now)
         async with self._write() as conn:
-            await conn.execute(
-                self._insert(chats)
-                .values(
-                    chat_id=chat_id,
-                    language=lang,
-                    follows_all=False,
-                    active=False,
-                    created_at=created,
-                )
-                .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
-            )
+            await self._ensure_chat(conn, chat_id, lang, created)
             # FOR UPDATE (PostgreSQL) serialises two taps on one chat; SQLite's write
             # transaction already does.
             active = (
@@ -213,17 +203,7 @@ class Store:
             _check_topic(topic)
         created = _utc(now)
         async with self._write() as conn:
-            await conn.execute(
-                self._insert(chats)
-                .values(
-                    chat_id=chat_id,
-                    language=lang,
-                    follows_all=False,
-                    active=False,
-                    created_at=created,
-                )
-                .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
-            )
+            await self._ensure_chat(conn, chat_id, lang, created)
             await conn.execute(delete(follows).where(follows.c.chat_id == chat_id))
             await conn.execute(
                 update(chats)
@@ -235,6 +215,18 @@ class Store:
                     follows.insert(), [{"chat_id": chat_id, "topic": topic} for topic in topics]
                 )
             return await _following(conn, chat_id)
+
+    async def _ensure_chat(
+        self, conn: AsyncConnection, chat_id: int, lang: Lang, created: datetime
+    ) -> None:
+        """Create the chat's row (inactive, following nothing) unless it exists."""
+        await conn.execute(
+            self._insert(chats)
+            .values(
+                chat_id=chat_id, language=lang, follows_all=False, active=False, created_at=created
+            )
+            .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
+        )
 
     async def unfollow(self, chat_id: int, topic: str | None) -> Following:
         """Stop following ``topic`` (None: everything); return what is still followed.
