@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -123,17 +122,29 @@ async def _deliver(application: BotApplication, store: Store) -> None:
         name=f"{socket.gethostname()}:{os.getpid()}",
         limits=limits,
     )
-    async with bot:
-        await worker.run()
+    while True:  # worker.run() only ends by cancellation or by failing to reach the Bot API
+        try:
+            async with bot:
+                await worker.run()
+        except TelegramError as exc:
+            logger.warning("Delivery worker cannot reach the Bot API (%s); retrying", exc)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
 async def _post_stop(application: BotApplication) -> None:
     """Stop the background tasks started in ``_post_init``."""
-    for task in application.bot_data.tasks:
+    tasks = application.bot_data.tasks
+    for task in tasks:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+    for task in tasks:
+        try:
             await task
-    application.bot_data.tasks.clear()
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            # Shutting down must go on (the store still needs closing): report and carry on.
+            logger.exception("Background task %s had failed", task.get_name())
+    tasks.clear()
 
 
 async def _post_shutdown(application: BotApplication) -> None:
