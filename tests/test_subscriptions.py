@@ -100,6 +100,9 @@ async def pg_database() -> AsyncIterator[str]:
         await _drop_pg_database(name)
 
 
+needs_postgresql = pytest.mark.skipif(not PG_URL, reason=NO_PG)
+
+
 @pytest.fixture(
     params=[
         "sqlite",
@@ -117,9 +120,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 @pytest.fixture
 async def pg_database_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database, for the tests that only make sense there."""
-    if not PG_URL:
-        pytest.skip(NO_PG)
+    """A fresh PostgreSQL database, for the tests that only make sense there (they carry
+    ``needs_postgresql``)."""
     async with pg_database() as url:
         yield url
 
@@ -897,6 +899,7 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nothing(
     assert "Traceback" not in second.output()
 
 
+@needs_postgresql
 async def test_two_replicas_on_one_postgresql_share_a_broadcast_without_duplicates(
     server: FakeBotAPI, tmp_path: Path, pg_database_url: str, model_cache: Path
 ) -> None:
