@@ -27,6 +27,7 @@ from bot.conversation import (
 )
 from bot.language import LANGS, Lang, from_code
 from bot.subscriptions import ChatState, Question, Stats, Store
+from bot.updates import fits, longest_message
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ class ChatService:
         self.store = store
         self._admins = admins
         self._states: dict[int, tuple[float, ChatState]] = {}
+        # Bumped on every change this process makes to a chat: a read that was in flight
+        # across a change is not cached over it.
+        self._generations: dict[int, int] = {}
         self._questions: list[Question] = []
 
     async def ui_lang(self, chat_id: int, telegram_code: str | None) -> Lang:
@@ -68,13 +72,16 @@ class ChatService:
         cached = self._states.get(chat_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        generation = self._generations.get(chat_id, 0)
         state = await self.store.chat_state(chat_id)
-        self._remember(chat_id, state)
+        if self._generations.get(chat_id, 0) == generation:
+            self._remember(chat_id, state)
         return state
 
     def _remember(self, chat_id: int, state: ChatState) -> None:
         if len(self._states) >= STATE_CACHE_SIZE:
             self._states.clear()
+            self._generations.clear()
         self._states[chat_id] = (time.monotonic() + STATE_TTL, state)
 
     async def _following(self, chat_id: int) -> Following:
@@ -82,11 +89,10 @@ class ChatService:
 
     def _changed(self, chat_id: int, following: Following | None = None) -> None:
         """Note a change this process made (None: forget the cached state)."""
-        cached = self._states.get(chat_id)
-        if following is None or cached is None:
-            self._states.pop(chat_id, None)
-            return
-        self._remember(chat_id, ChatState(cached[1].language, following))
+        self._generations[chat_id] = self._generations.get(chat_id, 0) + 1
+        cached = self._states.pop(chat_id, None)
+        if following is not None and cached is not None and cached[0] > time.monotonic():
+            self._remember(chat_id, ChatState(cached[1].language, following))
 
     async def start(self, chat_id: int, link: str | None, lang: Lang) -> Reply:
         """``/start``: the welcome, or the deep-linked topic."""
@@ -201,6 +207,9 @@ class ChatService:
         if (target != ALL and topic is None) or not text.strip():
             ids = ", ".join(t.id for t in self.engine.content.interview_topics)
             return self.engine.notice("publish_usage", lang, topics=ids)
+        if not fits(self.engine.content, topic, text.strip()):
+            size = longest_message(self.engine.content, topic, text.strip())
+            return self.engine.notice("publish_too_long", lang, size=str(size))
         result = await self.store.publish(topic, text.strip(), user_id)
         logger.info("User %s published update %s to %s", user_id, result.update_id, target)
         name = self._title(topic, lang) if topic else ALL

@@ -20,6 +20,7 @@ from bot.engine import open_engine
 from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
 from bot.language import LANGS, Lang, detect
 from bot.subscriptions import Store
+from bot.updates import fits, longest_message
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,9 +52,17 @@ def _engine(settings: Settings) -> Conversation:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_token()
     engine = _engine(settings)  # broken content stops here, before any network traffic
+    from telegram.error import TelegramError
+
     from bot.app import run  # imports telegram only for the commands that need it
 
-    run(settings, engine)
+    try:
+        run(settings, engine)
+    except TelegramError as exc:
+        # Logged, not raised: python-telegram-bot puts the token in InvalidToken's message,
+        # and only the logging formatter redacts it.
+        logger.error("Telegram refused to run the bot: %s", exc)
+        return 1
     return 0
 
 
@@ -77,6 +86,11 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     text = " ".join(args.text).strip()
     if not text:
         print("nothing to publish: give the update's TEXT", file=sys.stderr)
+        return 2
+    if not fits(content, topic, text):
+        size = longest_message(content, topic, text)
+        print(f"too long: the update makes a {size}-character message; Telegram takes 4096",
+              file=sys.stderr)  # fmt: skip
         return 2
     result = asyncio.run(_with_store(settings, lambda store: store.publish(topic, text, None)))
     print(

@@ -50,6 +50,7 @@ UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
     "publish_usage": frozenset({"topics"}),
     "published": frozenset({"update", "count", "topic"}),
     "update_header": frozenset({"topic"}),
+    "publish_too_long": frozenset({"size"}),
     "stats": frozenset(
         {"active", "inactive", "all", "per_topic", "updates", "deliveries", "questions"}
         | {"unanswered"}

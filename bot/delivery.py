@@ -14,11 +14,11 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot import markup
 from bot.content import Content
 from bot.language import DEFAULT_LANG
 from bot.subscriptions.records import Delivery
 from bot.subscriptions.worker import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.updates import update_message
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +50,8 @@ class TelegramSender:
 
 
 def render_update(content: Content, delivery: Delivery) -> str:
-    """The message a subscriber gets: a header in their language, then the update's text."""
-    lang = delivery.lang or DEFAULT_LANG
-    topic = content.topic(delivery.topic) if delivery.topic else None
-    if topic is None:
-        header = content.text("update_header_all", lang)
-    else:
-        header = content.text("update_header", lang, topic=topic.title[lang])
-    return f"{header}\n\n{markup.escape(delivery.text)}"
+    """The message a subscriber gets, in their language (English when they have none)."""
+    return update_message(content, delivery.topic, delivery.text, delivery.lang or DEFAULT_LANG)
 
 
 def _seconds(value: int | float | timedelta) -> float:

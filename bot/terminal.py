@@ -36,7 +36,7 @@ def chat(
         if line is None or not line.strip():
             return
         line = line.strip()
-        if line.isdigit() and 1 <= int(line) <= len(buttons):
+        if line.isdecimal() and line.isascii() and 1 <= int(line) <= len(buttons):
             reply = engine.press(buttons[int(line) - 1].action, lang)
         else:
             lang = detect(line) or lang

@@ -86,6 +86,18 @@ async def test_polling_process_answers_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in stderr
 
 
+async def test_a_rejected_token_is_reported_without_showing_it(
+    server: FakeBotAPI, tmp_path: Path
+) -> None:
+    server.fail("getMe", status=401, description="Unauthorized", times=100)
+    process = await start_process(server, tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 1
+    assert "Telegram refused to run the bot" in stderr.decode()
+    assert server.token not in stderr.decode()
+    assert server.token.split(":")[1] not in stderr.decode()
+
+
 async def test_broken_content_stops_start_up_before_any_request(
     server: FakeBotAPI, tmp_path: Path
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import Context, send, ui_lang
+from bot.handlers.common import NEW_MESSAGES, Context, send, ui_lang
 
 
 async def publish(update: Update, context: Context) -> None:
@@ -31,5 +31,5 @@ async def stats(update: Update, context: Context) -> None:
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]
     """Add this feature's handlers to ``group``."""
-    application.add_handler(CommandHandler("publish", publish), group)
-    application.add_handler(CommandHandler("stats", stats), group)
+    application.add_handler(CommandHandler("publish", publish, filters=NEW_MESSAGES), group)
+    application.add_handler(CommandHandler("stats", stats, filters=NEW_MESSAGES), group)

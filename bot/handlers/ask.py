@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Message, MessageEntity, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.handlers.common import Context, send, ui_lang
+from bot.handlers.common import NEW_MESSAGES, Context, send, ui_lang
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ async def question(update: Update, context: Context) -> None:
         return
     text = message.text
     if message.chat.type != "private":
-        text = text.replace(f"@{context.bot.username}", " ")
+        text = re.sub(re.escape(f"@{context.bot.username}"), " ", text, flags=re.IGNORECASE)
     logger.debug("Question in chat %s: %r", message.chat_id, text)
     lang = await ui_lang(update, context)
     await send(message, await context.bot_data.chats.ask(message.chat_id, text, lang))
@@ -63,7 +64,7 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]
     """Add this feature's handlers to ``group``; edited messages are ignored."""
-    new = filters.UpdateType.MESSAGE
+    new = NEW_MESSAGES
     application.add_handler(
         MessageHandler(new & filters.TEXT & ~filters.COMMAND & ADDRESSED, question), group
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import CallbackContext, ExtBot, filters
 
 from bot import rendering
 from bot.conversation import Reply
@@ -15,6 +15,9 @@ from bot.language import Lang
 from bot.services import BotData
 
 logger = logging.getLogger(__name__)
+
+# Edited messages are ignored everywhere: an edited /publish must not broadcast twice.
+NEW_MESSAGES: Final = filters.UpdateType.MESSAGE
 
 Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import Context, send, ui_lang
+from bot.handlers.common import NEW_MESSAGES, Context, send, ui_lang
 
 
 async def start(update: Update, context: Context) -> None:
@@ -34,6 +34,6 @@ async def help_command(update: Update, context: Context) -> None:
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]
     """Add this feature's handlers to ``group``."""
-    application.add_handler(CommandHandler("start", start), group)
-    application.add_handler(CommandHandler("topics", topics), group)
-    application.add_handler(CommandHandler("help", help_command), group)
+    application.add_handler(CommandHandler("start", start, filters=NEW_MESSAGES), group)
+    application.add_handler(CommandHandler("topics", topics, filters=NEW_MESSAGES), group)
+    application.add_handler(CommandHandler("help", help_command, filters=NEW_MESSAGES), group)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import Context, send, ui_lang
+from bot.handlers.common import NEW_MESSAGES, Context, send, ui_lang
 
 
 async def subscribe(update: Update, context: Context) -> None:
@@ -51,8 +51,12 @@ async def forget(update: Update, context: Context) -> None:
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]
     """Add this feature's handlers to ``group``."""
-    application.add_handler(CommandHandler("subscribe", subscribe), group)
-    application.add_handler(CommandHandler("unsubscribe", unsubscribe), group)
-    application.add_handler(CommandHandler("subscriptions", subscriptions), group)
-    application.add_handler(CommandHandler("language", language), group)
-    application.add_handler(CommandHandler("forget", forget), group)
+    commands = {
+        "subscribe": subscribe,
+        "unsubscribe": unsubscribe,
+        "subscriptions": subscriptions,
+        "language": language,
+        "forget": forget,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group)

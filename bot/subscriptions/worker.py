@@ -139,7 +139,13 @@ class DeliveryWorker:
         # Swapped before the await: sends finishing meanwhile go to the next flush.
         sent, self._sent = self._sent, []
         self._last_flush = time.monotonic()
-        await self._store.mark_sent_many(sent)
+        try:
+            await self._store.mark_sent_many(sent)
+        except BaseException:
+            # Cancelled (shutdown) or the database failed: these went out, so keep them for
+            # the next flush rather than let a restart send them again.
+            self._sent[:0] = sent
+            raise
 
     async def _deliver(self, delivery: Delivery) -> None:
         async with self._slots:
