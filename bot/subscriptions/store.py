@@ -498,12 +498,7 @@ class Store:
         self, topic: str | None, lang: Lang, text: str | None, now: datetime | None = None
     ) -> None:
         """Count a question on ``topic``; keep its text only when it went unanswered (None)."""
-        _check_topic(topic)
-        kept = _clip(text, MAX_QUESTION_CHARS) if topic is None and text is not None else None
-        async with self._write() as conn:
-            await conn.execute(
-                questions.insert().values(topic=topic, lang=lang, text=kept, created_at=_utc(now))
-            )
+        await self.record_questions([Question(topic, lang, text, _utc(now))])
 
     async def record_questions(self, asked: Sequence[Question]) -> None:
         """Count several questions in one transaction (see ``record_question``)."""
