@@ -297,7 +297,7 @@ class Figures:
 
 def _counting_store(engine: Any, target: int) -> Any:
     """A Store that counts the worker's outcomes, and says when ``target`` were sent."""
-    from bot.subscriptions import Store
+    from bot.storage import Store
 
     class CountingStore(Store):
         def __init__(self) -> None:
@@ -336,7 +336,7 @@ async def seed(store: Any, subscribers: int) -> None:
     """Insert the subscribers in bulk: active, following everything, in three languages."""
     from sqlalchemy import insert
 
-    from bot.subscriptions.tables import chats
+    from bot.storage.tables import chats
 
     created = datetime.now(UTC)
     langs = ("en", "az", "ru")
@@ -358,7 +358,7 @@ async def reset_outbox(store: Any) -> None:
     """Drop every update and delivery, so each phase starts from the same queue."""
     from sqlalchemy import delete
 
-    from bot.subscriptions.tables import deliveries, updates
+    from bot.storage.tables import deliveries, updates
 
     async with store.engine.begin() as conn:
         await conn.execute(delete(deliveries))
@@ -387,7 +387,7 @@ async def run_worker(
     from bot.app import WORKER_POOL_SIZE
     from bot.content import load
     from bot.delivery import TelegramSender, render_update
-    from bot.subscriptions.worker import DeliveryWorker
+    from bot.delivery.worker import DeliveryWorker
 
     content = load(ROOT / "intents")
     counting = _counting_store(store.engine, target)
@@ -533,8 +533,8 @@ async def measure(
     name: str, url: str, engine_kwargs: dict[str, Any], state: Path, args: argparse.Namespace
 ) -> Figures:
     """Every phase on one database."""
-    from bot.subscriptions import Store
-    from bot.subscriptions.worker import Limits
+    from bot.delivery.worker import Limits
+    from bot.storage import Store
 
     figures = Figures(name)
     n = args.subscribers

@@ -22,11 +22,11 @@ from bot import handlers
 from bot.chats import ChatService
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversation
-from bot.delivery import TelegramSender, render_update
-from bot.language import DEFAULT_LANG, LANGS
+from bot.delivery.sender import TelegramSender, render_update
+from bot.delivery.worker import DeliveryWorker, Limits
 from bot.services import BotData
-from bot.subscriptions import Store
-from bot.subscriptions.worker import DeliveryWorker, Limits
+from bot.storage import Store
+from bot.values import DEFAULT_LANG, LANGS
 
 logger = logging.getLogger(__name__)
 

@@ -20,14 +20,13 @@ from bot.conversation import (
     ActionKind,
     Button,
     Conversation,
-    Following,
     Keyboard,
     Reply,
     ReplyKind,
 )
-from bot.language import LANGS, Lang, from_code
-from bot.subscriptions import ChatState, Question, Stats, Store
+from bot.storage import ChatState, Question, Stats, Store
 from bot.updates import fits, longest_message
+from bot.values import LANGS, Following, Lang, from_code
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,10 @@ from bot.content import load as load_content
 from bot.conversation import Conversation
 from bot.engine import open_engine
 from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
-from bot.language import LANGS, Lang, detect
-from bot.subscriptions import Store
+from bot.language import detect
+from bot.storage import Store
 from bot.updates import fits, longest_message
+from bot.values import LANGS, Lang
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,8 +17,8 @@ from typing import Any, Final, Literal, cast
 import yaml
 
 from bot import markup
-from bot.language import LANGS, Lang
 from bot.normalise import fold
+from bot.values import LANGS, Lang
 
 try:  # the C loader is several times faster and start-up time matters
     from yaml import CSafeLoader as _Loader

@@ -13,8 +13,9 @@ from typing import Final
 from bot import markup
 from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
-from bot.language import Lang, choose
+from bot.language import choose
 from bot.normalise import fold
+from bot.values import Following, Lang
 
 MAX_QUESTION_CHARS: Final = 1000  # longer messages are classified on their start
 MAX_SUGGESTIONS: Final = 3
@@ -62,18 +63,6 @@ class Button:
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
-
-
-@dataclass(frozen=True)
-class Following:
-    """Which updates a user follows: everything, or a set of topics."""
-
-    all: bool = False
-    topics: frozenset[str] = frozenset()
-
-    def covers(self, topic_id: str) -> bool:
-        """Return whether updates on ``topic_id`` reach this user."""
-        return self.all or topic_id in self.topics
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from bot.classifier import Classifier
-from bot.language import Lang, detect
+from bot.language import detect
+from bot.values import Lang
 
 NONE_LABEL = "none"
 

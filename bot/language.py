@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Final, Literal, get_args
+from typing import Final
 
-Lang = Literal["en", "az", "ru"]
-LANGS: Final[tuple[Lang, ...]] = get_args(Lang)
-DEFAULT_LANG: Final[Lang] = "en"
+from bot.values import Lang
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
@@ -51,12 +49,3 @@ def detect(text: str) -> Lang | None:
 def choose(text: str, fallback: Lang) -> Lang:
     """Return the language to answer ``text`` in, ``fallback`` when the text is unclear."""
     return detect(text) or fallback
-
-
-def from_code(code: str | None) -> Lang:
-    """Map Telegram's ``language_code`` (e.g. ``ru``, ``az-AZ``) to a supported language."""
-    prefix = (code or "").split("-")[0].casefold()
-    for lang in LANGS:
-        if prefix == lang:
-            return lang
-    return DEFAULT_LANG

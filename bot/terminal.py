@@ -7,7 +7,8 @@ from typing import TextIO
 
 from bot import markup
 from bot.conversation import Button, Conversation, Reply
-from bot.language import Lang, detect
+from bot.language import detect
+from bot.values import Lang
 
 
 def render(reply: Reply) -> tuple[str, list[Button]]:

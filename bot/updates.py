@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import markup
 from bot.content import TELEGRAM_MESSAGE_LIMIT, Content
-from bot.language import LANGS, Lang
+from bot.values import LANGS, Lang
 
 
 def update_message(content: Content, topic_id: str | None, text: str, lang: Lang) -> str:

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.chats import ChatService
-from bot.conversation import Action, ActionKind, Conversation, Following, ReplyKind
-from bot.subscriptions import ChatState, Store
-from bot.subscriptions.records import Delivery
-from bot.subscriptions.worker import DeliveryWorker, Limits
+from bot.conversation import Action, ActionKind, Conversation, ReplyKind
+from bot.delivery.worker import DeliveryWorker, Limits
+from bot.storage import ChatState, Store
+from bot.storage.records import Delivery
+from bot.values import Following
 from tests.conftest import ROOT
 
 ADMIN = 77

@@ -11,8 +11,9 @@ import pytest
 from bot import classifier as classifier_module
 from bot.classifier import NONE_CLASS, Classifier, fit_sklearn, sklearn_features
 from bot.content import Content
-from bot.language import detect, from_code
+from bot.language import detect
 from bot.normalise import fold
+from bot.values import from_code
 
 KNOWN = [
     ("are there direct flights to Seoul?", "direct_flights"),

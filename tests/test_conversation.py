@@ -9,7 +9,8 @@ import pytest
 
 from bot import markup
 from bot.content import Content
-from bot.conversation import Action, ActionKind, Conversation, Following, ReplyKind
+from bot.conversation import Action, ActionKind, Conversation, ReplyKind
+from bot.values import Following
 
 INTERVIEW_IDS = [
     "relations", "visits", "joint_commission", "economy", "liberated_territories",

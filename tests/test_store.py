@@ -25,8 +25,7 @@ import pytest
 from sqlalchemy import func, insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.conversation import Following
-from bot.subscriptions import (
+from bot.storage import (
     LATEST_VERSION,
     ChatState,
     Delivery,
@@ -36,9 +35,10 @@ from bot.subscriptions import (
     Store,
     migrate,
 )
-from bot.subscriptions.database import create_engine
-from bot.subscriptions.migrations import MIGRATIONS, schema_version
-from bot.subscriptions.tables import chats, deliveries, follows, metadata, questions, updates
+from bot.storage.database import create_engine
+from bot.storage.migrations import MIGRATIONS, schema_version
+from bot.storage.tables import chats, deliveries, follows, metadata, questions, updates
+from bot.values import Following
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -736,7 +736,7 @@ async def test_opening_an_up_to_date_database_changes_nothing(
     await store.follow(1, "tourism", "en")
     await store.close()
 
-    with caplog.at_level(logging.INFO, logger="bot.subscriptions"):
+    with caplog.at_level(logging.INFO, logger="bot.storage"):
         reopened = await database.open()
     assert not [r for r in caplog.records if "upgraded" in r.getMessage()]
     assert await reopened.following(1) == Following(topics=frozenset({"tourism"}))
@@ -808,7 +808,7 @@ async def test_sqlite_file_is_created_with_wal_foreign_keys_and_busy_timeout(
 def test_subscriptions_never_import_telegram() -> None:
     """The storage layer is engine side: importing it must not pull in python-telegram-bot."""
     code = (
-        "import sys, bot.subscriptions\n"
+        "import sys, bot.storage\n"
         "loaded = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'))\n"
         "print(loaded)\n"
         "sys.exit(1 if loaded else 0)\n"

@@ -40,13 +40,13 @@ from bot.app import WORKER_POOL_SIZE, BotApplication, build_application
 from bot.chats import format_stats
 from bot.classifier import Classifier
 from bot.content import Content
-from bot.conversation import Action, ActionKind, Conversation, Following
-from bot.language import Lang
-from bot.subscriptions import LATEST_VERSION, DeliveryStatus, Store, migrate
-from bot.subscriptions.database import create_engine
-from bot.subscriptions.migrations import schema_version
-from bot.subscriptions.tables import chats, deliveries, follows
-from bot.subscriptions.worker import FLUSH_SIZE
+from bot.conversation import Action, ActionKind, Conversation
+from bot.delivery.worker import FLUSH_SIZE
+from bot.storage import LATEST_VERSION, DeliveryStatus, Store, migrate
+from bot.storage.database import create_engine
+from bot.storage.migrations import schema_version
+from bot.storage.tables import chats, deliveries, follows
+from bot.values import Following, Lang
 from tests.botharness import settings_for
 from tests.conftest import ROOT
 from tests.fakebotapi import Call, FakeBotAPI

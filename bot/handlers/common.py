@@ -11,8 +11,8 @@ from telegram.ext import CallbackContext, ExtBot, filters
 
 from bot import rendering
 from bot.conversation import Reply
-from bot.language import Lang
 from bot.services import BotData
+from bot.values import Lang
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.handlers.common import Context
-from bot.language import Lang, from_code
+from bot.values import Lang, from_code
 
 logger = logging.getLogger(__name__)
 

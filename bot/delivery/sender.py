@@ -15,10 +15,10 @@ from telegram.error import (
 )
 
 from bot.content import Content
-from bot.language import DEFAULT_LANG
-from bot.subscriptions.records import Delivery
-from bot.subscriptions.worker import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.delivery.worker import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.storage.records import Delivery
 from bot.updates import update_message
+from bot.values import DEFAULT_LANG
 
 logger = logging.getLogger(__name__)
 

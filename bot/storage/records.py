@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.conversation import Following
-from bot.language import Lang
+from bot.values import Following, Lang
 
 
 class DeliveryStatus(StrEnum):

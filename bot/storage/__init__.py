@@ -9,8 +9,8 @@ Modules, one job each: ``columns`` (shared column types), ``tables`` (the curren
 store returns), ``store`` (the queries).
 """
 
-from bot.subscriptions.migrations import LATEST_VERSION, SchemaError, migrate
-from bot.subscriptions.records import (
+from bot.storage.migrations import LATEST_VERSION, SchemaError, migrate
+from bot.storage.records import (
     ChatState,
     Delivery,
     DeliveryStatus,
@@ -19,7 +19,7 @@ from bot.subscriptions.records import (
     RecentQuestion,
     Stats,
 )
-from bot.subscriptions.store import Store
+from bot.storage.store import Store
 
 __all__ = [
     "LATEST_VERSION",

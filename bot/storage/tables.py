@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
 )
 
-from bot.subscriptions.columns import BIG_ID, UTCDateTime
+from bot.storage.columns import BIG_ID, UTCDateTime
 
 MAX_TOPIC_CHARS: Final = 32
 MAX_REASON_CHARS: Final = 200

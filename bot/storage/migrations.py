@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateColumn
 
-from bot.subscriptions.columns import BIG_ID, UTCDateTime
+from bot.storage.columns import BIG_ID, UTCDateTime
 
 logger = logging.getLogger(__name__)
 

@@ -35,12 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.conversation import Following
-from bot.language import LANGS, Lang
-from bot.subscriptions.columns import BIG_ID, UTCDateTime
-from bot.subscriptions.database import create_engine, read_only
-from bot.subscriptions.migrations import migrate
-from bot.subscriptions.records import (
+from bot.storage.columns import BIG_ID, UTCDateTime
+from bot.storage.database import create_engine, read_only
+from bot.storage.migrations import migrate
+from bot.storage.records import (
     ChatState,
     Delivery,
     DeliveryStatus,
@@ -49,7 +47,7 @@ from bot.subscriptions.records import (
     RecentQuestion,
     Stats,
 )
-from bot.subscriptions.tables import (
+from bot.storage.tables import (
     MAX_REASON_CHARS,
     MAX_TOPIC_CHARS,
     MAX_WORKER_CHARS,
@@ -59,6 +57,7 @@ from bot.subscriptions.tables import (
     questions,
     updates,
 )
+from bot.values import Following, Lang, parse_lang
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +125,7 @@ class Store:
         """Return the chat's language, or None when it never chose or followed anything."""
         async with self._reader.connect() as conn:
             result = await conn.execute(select(chats.c.language).where(chats.c.chat_id == chat_id))
-            return _lang(result.scalar_one_or_none())
+            return parse_lang(result.scalar_one_or_none())
 
     async def set_language(self, chat_id: int, lang: Lang, now: datetime | None = None) -> None:
         """Remember the chat's /language choice (a new chat row starts inactive)."""
@@ -147,7 +146,7 @@ class Store:
             language = (
                 await conn.execute(select(chats.c.language).where(chats.c.chat_id == chat_id))
             ).scalar_one_or_none()
-            return ChatState(_lang(language), await _following(conn, chat_id))
+            return ChatState(parse_lang(language), await _following(conn, chat_id))
 
     async def following(self, chat_id: int) -> Following:
         """Return what the chat follows; nothing for unknown or inactive chats."""
@@ -405,7 +404,7 @@ class Store:
                     chat_id=row.chat_id,
                     topic=row.topic,
                     text=row.text,
-                    lang=_lang(row.language),
+                    lang=parse_lang(row.language),
                     attempts=row.attempts,
                 )
                 for row in rows
@@ -594,7 +593,7 @@ class Store:
                 deliveries=by_status,
                 questions=per_topic,
                 recent_questions=tuple(
-                    RecentQuestion(row.text, _lang(row.lang), row.created_at) for row in latest
+                    RecentQuestion(row.text, parse_lang(row.lang), row.created_at) for row in latest
                 ),
             )
 
@@ -627,13 +626,6 @@ def _utc(now: datetime | None) -> datetime:
     if now.tzinfo is None:
         raise ValueError("naive datetime: pass a timezone-aware time")
     return now.astimezone(UTC)
-
-
-def _lang(value: str | None) -> Lang | None:
-    for lang in LANGS:
-        if value == lang:
-            return lang
-    return None
 
 
 def _check_topic(topic: str | None) -> None:

@@ -23,8 +23,8 @@ from typing import Final, Protocol
 
 from aiolimiter import AsyncLimiter
 
-from bot.subscriptions.records import Delivery
-from bot.subscriptions.store import Store
+from bot.storage.records import Delivery
+from bot.storage.store import Store
 
 logger = logging.getLogger(__name__)
 

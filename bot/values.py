@@ -1,0 +1,36 @@
+"""Value types every layer shares: the languages, and what a chat follows.
+
+This is the bottom of the package: it imports nothing from ``bot``, so storage, the
+engine and the front ends can all depend on it without depending on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+Lang = Literal["en", "az", "ru"]
+LANGS: Final[tuple[Lang, ...]] = get_args(Lang)
+DEFAULT_LANG: Final[Lang] = "en"
+
+
+def parse_lang(value: object) -> Lang | None:
+    """Return ``value`` as a supported language code, or None when it is not one."""
+    return next((lang for lang in LANGS if value == lang), None)
+
+
+def from_code(code: str | None) -> Lang:
+    """Map Telegram's ``language_code`` (e.g. ``ru``, ``az-AZ``) to a supported language."""
+    return parse_lang((code or "").split("-")[0].casefold()) or DEFAULT_LANG
+
+
+@dataclass(frozen=True)
+class Following:
+    """Which bulletins a chat follows: everything, or a set of topics."""
+
+    all: bool = False
+    topics: frozenset[str] = frozenset()
+
+    def covers(self, topic_id: str) -> bool:
+        """Return whether bulletins on ``topic_id`` reach this chat."""
+        return self.all or topic_id in self.topics
