@@ -19,20 +19,18 @@ from telegram.ext import Application, ContextTypes, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot import handlers
-from bot.chats import ChatService
+from bot.chat.service import ChatService
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversation
-from bot.delivery.sender import TelegramSender, render_update
+from bot.delivery.sender import TelegramSender, render
 from bot.delivery.worker import DeliveryWorker, Limits
+from bot.handlers.commands import READER_COMMANDS
 from bot.services import BotData
-from bot.storage import Store
+from bot.storage import Storage
 from bot.values import DEFAULT_LANG, LANGS
 
 logger = logging.getLogger(__name__)
 
-COMMANDS: Final = (
-    "start", "topics", "help", "subscribe", "unsubscribe", "subscriptions", "language", "forget",
-)  # fmt: skip
 HEARTBEAT_SECONDS: Final = 30.0
 CONCURRENT_UPDATES: Final = 32
 CONNECTION_POOL_SIZE: Final = 16
@@ -43,8 +41,8 @@ HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
 
 
-def build_application(settings: Settings, engine: Conversation) -> BotApplication:
-    """Build the application for ``settings``, serving ``engine``'s conversation."""
+def build_application(settings: Settings, conversation: Conversation) -> BotApplication:
+    """Build the application for ``settings``, serving ``conversation``."""
     base_url = settings.api_base_url
     application: BotApplication = (
         Application.builder()
@@ -69,24 +67,24 @@ def build_application(settings: Settings, engine: Conversation) -> BotApplicatio
         .build()
     )
     application.bot_data.settings = settings
-    application.bot_data.open(engine)
+    application.bot_data.serve(conversation)
     handlers.register(application)
     return application
 
 
 async def _post_init(application: BotApplication) -> None:
-    """Open the store, introduce the bot to Telegram, start the heartbeat and the worker."""
+    """Open the storage, introduce the bot to Telegram, start the heartbeat and the worker."""
     data = application.bot_data
     settings = data.settings
-    store = await Store.open(settings.database_url)
-    data.open_chats(ChatService(data.engine, store, settings.admin_ids))
-    await store.prune_questions(settings.keep_questions_days)
+    storage = await Storage.open(settings.database_url)
+    chats = data.open(storage)
+    await storage.questions.prune(settings.keep_questions_days)
     await _describe(application)
     data.tasks.append(
         asyncio.create_task(_heartbeat(application, settings.heartbeat_file), name="heartbeat")
     )
-    data.tasks.append(asyncio.create_task(_deliver(application, store), name="delivery-worker"))
-    data.tasks.append(asyncio.create_task(_record_questions(data.chats), name="questions"))
+    data.tasks.append(asyncio.create_task(_deliver(application, storage), name="delivery-worker"))
+    data.tasks.append(asyncio.create_task(_record_questions(chats), name="questions"))
 
 
 async def _record_questions(chats: ChatService) -> None:
@@ -99,11 +97,11 @@ async def _record_questions(chats: ChatService) -> None:
             logger.warning("Could not record question statistics: %s", exc)
 
 
-async def _deliver(application: BotApplication, store: Store) -> None:
+async def _deliver(application: BotApplication, storage: Storage) -> None:
     """Run the delivery worker on a bot of its own, so bulk sends never take the
     connections that interactive replies use."""
     settings = application.bot_data.settings
-    content = application.bot_data.engine.content
+    content = application.bot_data.conversation.content
     bot: ExtBot[None] = ExtBot(
         settings.require_token().reveal(),
         base_url=settings.api_base_url,
@@ -116,9 +114,9 @@ async def _deliver(application: BotApplication, store: Store) -> None:
         concurrency=WORKER_POOL_SIZE,
     )
     worker = DeliveryWorker(
-        store,
+        storage.outbox,
         TelegramSender(bot),
-        lambda delivery: render_update(content, delivery),
+        lambda delivery: render(content, delivery),
         name=f"{socket.gethostname()}:{os.getpid()}",
         limits=limits,
     )
@@ -142,32 +140,32 @@ async def _post_stop(application: BotApplication) -> None:
         except asyncio.CancelledError:
             pass
         except Exception:
-            # Shutting down must go on (the store still needs closing): report and carry on.
+            # Shutting down must go on (the storage still needs closing): report and carry on.
             logger.exception("Background task %s had failed", task.get_name())
     tasks.clear()
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Close the store opened in ``_post_init``."""
-    data = application.bot_data
-    try:
-        chats = data.chats
-    except RuntimeError:
+    """Close the storage opened in ``_post_init``."""
+    opened = application.bot_data.close()
+    if opened is None:
         return  # post_init never got as far as opening it
-    data.open_chats(None)
+    chats, storage = opened
     try:
         await chats.flush_questions()
     finally:
-        await chats.store.close()
+        await storage.close()
 
 
 async def _describe(application: BotApplication) -> None:
     """Set the command list and descriptions in every language (English is the default)."""
-    content = application.bot_data.engine.content
+    content = application.bot_data.conversation.content
     bot = application.bot
     for lang in LANGS:
         code = None if lang == DEFAULT_LANG else lang
-        commands = [BotCommand(name, content.text(f"command_{name}", lang)) for name in COMMANDS]
+        commands = [
+            BotCommand(name, content.text(f"command_{name}", lang)) for name in READER_COMMANDS
+        ]
         try:
             await bot.set_my_commands(commands, language_code=code)
             await bot.set_my_description(content.text("bot_description", lang), language_code=code)
@@ -217,9 +215,9 @@ def webhook_options(settings: Settings, listen: str = "0.0.0.0") -> dict[str, An
     }
 
 
-def run(settings: Settings, engine: Conversation) -> None:
+def run(settings: Settings, conversation: Conversation) -> None:
     """Run the bot until SIGINT/SIGTERM: a webhook when configured, else long polling."""
-    application = build_application(settings, engine)
+    application = build_application(settings, conversation)
     if settings.webhook_url:
         options = webhook_options(settings)
         logger.info("Starting in webhook mode on port %s", settings.port)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from bot.conversation import Action, ActionKind
+from bot.replies import Action, ActionKind
 
 VERSION: Final = "1"
 MAX_BYTES: Final = 64  # Telegram's limit for callback_data

@@ -11,16 +11,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from bot import logs, terminal
+from bot import bulletins, logs, terminal
 from bot.config import ConfigError, Settings
-from bot.content import ContentError, Topic
+from bot.content import Content, ContentError, Topic
 from bot.content import load as load_content
 from bot.conversation import Conversation
-from bot.engine import open_engine
 from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
 from bot.language import detect
-from bot.storage import Store
-from bot.updates import fits, longest_message
+from bot.reports import format_stats
+from bot.storage import Storage
 from bot.values import LANGS, Lang
 
 logger = logging.getLogger(__name__)
@@ -46,19 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _engine(settings: Settings) -> Conversation:
-    return open_engine(settings.content_dir, settings.model_cache_dir)
+def _conversation(settings: Settings) -> Conversation:
+    return Conversation.open(settings.content_dir, settings.model_cache_dir)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_token()
-    engine = _engine(settings)  # broken content stops here, before any network traffic
+    conversation = _conversation(settings)  # broken content stops here, before any network
     from telegram.error import TelegramError
 
     from bot.app import run  # imports telegram only for the commands that need it
 
     try:
-        run(settings, engine)
+        run(settings, conversation)
     except TelegramError as exc:
         # Logged, not raised: python-telegram-bot puts the token in InvalidToken's message,
         # and only the logging formatter redacts it.
@@ -77,59 +76,60 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
-    topic = None if args.all else args.topic
-    if topic is not None:
-        found = content.topic(topic)
-        if found is None or found.kind != "interview":
-            ids = ", ".join(t.id for t in content.interview_topics)
-            print(f"unknown topic {topic!r}; topics: {ids}", file=sys.stderr)
-            return 2
-    text = " ".join(args.text).strip()
-    if not text:
-        print("nothing to publish: give the update's TEXT", file=sys.stderr)
+    target = bulletins.EVERYONE if args.all else args.topic
+    try:
+        bulletin = bulletins.prepare(content, target, " ".join(args.text))
+    except bulletins.Refused as exc:
+        print(_refusal(exc, target, content), file=sys.stderr)
         return 2
-    if not fits(content, topic, text):
-        size = longest_message(content, topic, text)
-        print(f"too long: the update makes a {size}-character message; Telegram takes 4096",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    result = asyncio.run(_with_store(settings, lambda store: store.publish(topic, text, None)))
+    result = asyncio.run(
+        _with_storage(
+            settings, lambda storage: storage.outbox.publish(bulletin.topic, bulletin.text, None)
+        )
+    )
     print(
-        f"queued update #{result.update_id} for {result.queued} subscribers "
-        f"({topic or 'all'}); the running bot delivers it"
+        f"queued bulletin #{result.bulletin_id} for {result.queued} subscribers "
+        f"({bulletin.topic or bulletins.EVERYONE}); the running bot delivers it"
     )
     return 0
 
 
-def _stats(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.chats import format_stats
+def _refusal(exc: bulletins.Refused, target: str, content: Content) -> str:
+    if exc.reason is bulletins.Refusal.UNKNOWN_TOPIC:
+        ids = ", ".join(topic.id for topic in content.interview_topics)
+        return f"unknown topic {target!r}; topics: {ids}"
+    if exc.reason is bulletins.Refusal.EMPTY:
+        return "nothing to publish: give the bulletin's TEXT"
+    return f"too long: the bulletin makes a {exc.size}-character message; Telegram takes 4096"
 
+
+def _stats(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
-    stats = asyncio.run(_with_store(settings, lambda store: store.stats(recent=args.recent)))
+    stats = asyncio.run(_with_storage(settings, lambda storage: storage.stats(recent=args.recent)))
     print(format_stats(stats, content, "en", html=False))
     return 0
 
 
-async def _with_store(settings: Settings, action: Callable[[Store], Awaitable[T]]) -> T:
-    store = await Store.open(settings.database_url)
+async def _with_storage(settings: Settings, action: Callable[[Storage], Awaitable[T]]) -> T:
+    storage = await Storage.open(settings.database_url)
     try:
-        return await action(store)
+        return await action(storage)
     finally:
-        await store.close()
+        await storage.close()
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
+    conversation = _conversation(settings)
     lines = (line for line in sys.stdin)
-    terminal.chat(engine, lines, sys.stdout, args.lang, prompt=sys.stdin.isatty())
+    terminal.chat(conversation, lines, sys.stdout, args.lang, prompt=sys.stdin.isatty())
     return 0
 
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
+    conversation = _conversation(settings)
     texts = args.text or (line.strip() for line in sys.stdin if line.strip())
     for text in texts:
-        prediction = engine.classifier.predict(text)
+        prediction = conversation.classifier.predict(text)
         lang = detect(text) or "en"
         if args.json:
             record = {
@@ -151,8 +151,8 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
-    known = {topic.id for topic in engine.content.topics}
+    conversation = _conversation(settings)
+    known = {topic.id for topic in conversation.content.topics}
     try:
         sets = [(path, read_samples(path, known)) for path in args.files]
     except EvaluationFileError as exc:
@@ -161,7 +161,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     for number, (path, samples) in enumerate(sets):
         if number:
             print()
-        print(format_report(evaluate(path.name, samples, engine.classifier)))
+        print(format_report(evaluate(path.name, samples, conversation.classifier)))
     return 0
 
 
@@ -201,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     health = commands.add_parser("health", help="exit 0 when the running bot is healthy")
     health.set_defaults(handler=_health)
 
-    chat = commands.add_parser("chat", help="talk to the engine in the terminal (no Telegram)")
+    chat = commands.add_parser("chat", help="talk to the bot in the terminal (no Telegram)")
     chat.add_argument("--lang", choices=LANGS, default="en", help="interface language")
     chat.set_defaults(handler=_chat)
 

@@ -1,126 +1,63 @@
-"""The conversation engine: a text or a button press in, a reply model out.
+"""The conversation: every reply the bot makes, built from the content and the classifier.
 
-Pure and synchronous: no Telegram, no database. The terminal ``chat`` and the Telegram
-handlers are two thin front ends that render the same ``Reply``.
+Pure and synchronous: no Telegram, no database. What a chat follows or chose comes in as
+arguments; the chat service (``bot.chat``) does the remembering and the terminal ``chat``
+uses this directly. Arguments named ``ui`` are the chat's interface language (buttons,
+menus, notices); ``lang`` is the language a text is written in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Final
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
+from bot import content as content_module
 from bot import markup
 from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
 from bot.language import choose
 from bot.normalise import fold
-from bot.values import Following, Lang
+from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
+from bot.reports import format_stats
+from bot.values import LANGS, Following, Lang
 
-MAX_QUESTION_CHARS: Final = 1000  # longer messages are classified on their start
+if TYPE_CHECKING:  # statistics are formatted here; the database stays unimported
+    from bot.storage.records import Stats
+
+CLASSIFIED_CHARS: Final = 1000  # longer messages are classified on their start
 MAX_SUGGESTIONS: Final = 3
 MIN_SUGGESTION: Final = 0.08
-
-
-class ActionKind(StrEnum):
-    """What a button does; the values are part of the callback data format."""
-
-    TOPIC = "t"
-    MORE = "m"
-    MENU = "menu"
-    FOLLOW = "f"
-    UNFOLLOW = "u"
-    LANGUAGE = "l"
-
-
-class ReplyKind(StrEnum):
-    """What a reply is, for front ends and statistics."""
-
-    ANSWER = "answer"
-    MORE = "more"
-    SUGGESTIONS = "suggestions"
-    OUT_OF_SCOPE = "out_of_scope"
-    EMPTY = "empty"
-    MENU = "menu"
-    WELCOME = "welcome"
-    NOTICE = "notice"
-
-
-@dataclass(frozen=True)
-class Action:
-    """A button's meaning: a kind and its argument (a topic id or a language)."""
-
-    kind: ActionKind
-    arg: str = ""
-
-
-@dataclass(frozen=True)
-class Button:
-    """One button: its label and what pressing it does."""
-
-    label: str
-    action: Action
-
-
-Keyboard = tuple[tuple[Button, ...], ...]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A reply model: Telegram-HTML text, buttons, and whether it replaces the pressed message."""
-
-    text: str
-    lang: Lang
-    kind: ReplyKind
-    keyboard: Keyboard = ()
-    topic: str | None = None
-    edit: bool = False
-    prediction: Prediction | None = None
-    toast: str | None = None  # a short notice on the pressed button (callback answer)
-    markup_only: bool = False  # change only the pressed message's buttons
+SHOWN_ARG_CHARS: Final = 64  # a reader's unknown topic id is echoed back at most this long
+# Each language is named in itself: a reader looking for theirs must recognise it.
+LANGUAGE_NAMES: Final[dict[Lang, str]] = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 
 
 class Conversation:
-    """Answers questions and button presses from one content set."""
+    """Answers questions, button presses and commands from one content set."""
 
     def __init__(self, content: Content, classifier: Classifier) -> None:
         self.content = content
         self.classifier = classifier
 
-    def welcome(self, lang: Lang) -> Reply:
-        """The greeting for ``/start``, followed by the topic menu."""
-        text = f"{self.content.text('welcome', lang)}\n\n{self.content.text('menu_header', lang)}"
-        return Reply(text, lang, ReplyKind.WELCOME, self._menu_keyboard(lang))
+    @classmethod
+    def open(cls, content_dir: Path, cache_dir: Path | None) -> Conversation:
+        """Load and validate ``content_dir`` and fit (or load the cached) classifier.
 
-    def menu(self, lang: Lang, *, edit: bool = False) -> Reply:
-        """The topic menu."""
-        return Reply(
-            self.content.text("menu_header", lang),
-            lang,
-            ReplyKind.MENU,
-            self._menu_keyboard(lang),
-            edit=edit,
-        )
+        Raises ``content.ContentError`` on broken content: nothing starts on it.
+        """
+        content = content_module.load(content_dir)
+        return cls(content, Classifier.load_or_fit(content, cache_dir))
 
-    def help(self, lang: Lang) -> Reply:
-        """How to use the bot: the ``help`` topic's longer text."""
-        return self.topic("help", lang, ui_lang=lang, long=True)
+    # ------------------------------------------------------------------ questions
 
-    def notice(self, key: str, lang: Lang, *, menu: bool = False, **fields: str) -> Reply:
-        """A one-line interface message, optionally with the menu under it."""
-        keyboard = self._menu_keyboard(lang) if menu else ()
-        return Reply(self.content.text(key, lang, **fields), lang, ReplyKind.NOTICE, keyboard)
-
-    def ask(self, text: str, ui_lang: Lang, following: Following | None = None) -> Reply:
-        """Answer a typed message in its own language; buttons follow ``ui_lang``."""
-        lang = choose(text, ui_lang)
-        question = text[:MAX_QUESTION_CHARS]
+    def ask(self, text: str, ui: Lang, following: Following | None = None) -> Reply:
+        """Answer a typed message in its own language; buttons follow ``ui``."""
+        lang = choose(text, ui)
+        question = text[:CLASSIFIED_CHARS]
         if not fold(question):
             return Reply(
-                self.content.text("empty", lang),
-                lang,
-                ReplyKind.EMPTY,
-                self._menu_keyboard(ui_lang),
+                self.content.text("empty", lang), lang, ReplyKind.EMPTY, self._menu_keyboard(ui)
             )
         prediction = self.classifier.predict(question)
         if prediction.topic is None:
@@ -128,71 +65,180 @@ class Conversation:
                 self.content.text("out_of_scope", lang, topics=self._topic_list(lang)),
                 lang,
                 ReplyKind.OUT_OF_SCOPE,
-                self._menu_keyboard(ui_lang),
+                self._menu_keyboard(ui),
                 prediction=prediction,
             )
         if prediction.ambiguous:
-            return self._suggestions(prediction, lang, ui_lang)
-        reply = self.topic(prediction.topic, lang, ui_lang=ui_lang, following=following)
+            return self._suggestions(prediction, lang, ui)
+        reply = self.topic(prediction.topic, lang, ui=ui, following=following)
         return Reply(
             reply.text, lang, reply.kind, reply.keyboard, reply.topic, prediction=prediction
         )
-
-    def press(self, action: Action, ui_lang: Lang, following: Following | None = None) -> Reply:
-        """Answer a button press; unknown topics (stale buttons) get a notice and the menu."""
-        if action.kind is ActionKind.MENU:
-            return self.menu(ui_lang, edit=True)
-        topic = self.content.topic(action.arg)
-        if topic is None or action.kind not in (ActionKind.TOPIC, ActionKind.MORE):
-            return self.notice("stale_button", ui_lang, menu=True)
-        if action.kind is ActionKind.MORE:
-            reply = self.topic(topic.id, ui_lang, ui_lang=ui_lang, long=True, following=following)
-            return Reply(reply.text, ui_lang, ReplyKind.MORE, reply.keyboard, topic.id, edit=True)
-        return self.topic(topic.id, ui_lang, ui_lang=ui_lang, following=following)
-
-    def open_link(self, topic_id: str, lang: Lang, following: Following | None = None) -> Reply:
-        """A deep link (``/start <topic_id>``): that topic, or a notice and the menu."""
-        if self.content.topic(topic_id) is None:
-            return self.notice("unknown_topic", lang, menu=True, topic=markup.escape(topic_id[:64]))
-        return self.topic(topic_id, lang, ui_lang=lang, following=following)
 
     def topic(
         self,
         topic_id: str,
         lang: Lang,
         *,
-        ui_lang: Lang,
+        ui: Lang,
         long: bool = False,
         following: Following | None = None,
     ) -> Reply:
         """A topic's answer: title line, short or long text, and follow-up buttons."""
         topic = self.content.topic(topic_id)
         if topic is None:
-            return self.notice("unknown_topic", ui_lang, menu=True, topic=markup.escape(topic_id))
+            return self.unknown_topic(topic_id, ui)
         body = topic.long[lang] if long else topic.short[lang]
         text = f"<b>{topic.title[lang]}</b>\n\n{body}"
         return Reply(
             text,
             lang,
             ReplyKind.ANSWER,
-            self._answer_keyboard(topic, ui_lang, long, following),
+            self._answer_keyboard(topic, ui, long, following),
             topic.id,
         )
 
-    def topic_title(self, topic_id: str, lang: Lang) -> str | None:
-        """Return a topic's title in ``lang``, or None for an unknown id."""
-        topic = self.content.topic(topic_id)
-        return topic.title[lang] if topic else None
+    # ------------------------------------------------------------------ buttons
 
-    def _suggestions(self, prediction: Prediction, lang: Lang, ui_lang: Lang) -> Reply:
+    def press(self, action: Action | None, ui: Lang, following: Following | None = None) -> Reply:
+        """Answer a topic, more or menu button; anything else is a stale button."""
+        if action is None:
+            return self.stale_button(ui)
+        if action.kind is ActionKind.MENU:
+            return self.menu(ui, display=Display.REPLACE)
+        topic = self.content.topic(action.arg)
+        if topic is None or action.kind not in (ActionKind.TOPIC, ActionKind.MORE):
+            return self.stale_button(ui)
+        if action.kind is ActionKind.MORE:
+            reply = self.topic(topic.id, ui, ui=ui, long=True, following=following)
+            return Reply(reply.text, ui, ReplyKind.MORE, reply.keyboard, topic.id, Display.REPLACE)
+        return self.topic(topic.id, ui, ui=ui, following=following)
+
+    def toggled(
+        self, keyboard: Keyboard, topic_id: str, ui: Lang, following: Following, *, followed: bool
+    ) -> Reply:
+        """The pressed answer's buttons with its follow toggle showing ``following``."""
+        toggles = (ActionKind.FOLLOW, ActionKind.UNFOLLOW)
+        buttons = tuple(
+            tuple(
+                self._toggle_button(topic_id, ui, following)
+                if button.action.kind in toggles and button.action.arg == topic_id
+                else button
+                for button in row
+            )
+            for row in keyboard
+        )
+        key = "followed_topic" if followed else "unfollowed_topic"
+        toast = markup.to_plain(self.content.text(key, ui, topic=self.title(topic_id, ui)))
+        return Reply("", ui, ReplyKind.NOTICE, buttons, topic_id, Display.BUTTONS, toast=toast)
+
+    # ------------------------------------------------------------------ menus and commands
+
+    def welcome(self, ui: Lang) -> Reply:
+        """The greeting for ``/start``, followed by the topic menu."""
+        text = f"{self.content.text('welcome', ui)}\n\n{self.content.text('menu_header', ui)}"
+        return Reply(text, ui, ReplyKind.WELCOME, self._menu_keyboard(ui))
+
+    def open_link(self, topic_id: str, ui: Lang, following: Following | None = None) -> Reply:
+        """A deep link (``/start <topic_id>``): that topic, or a notice and the menu."""
+        if self.content.topic(topic_id) is None:
+            return self.unknown_topic(topic_id, ui)
+        return self.topic(topic_id, ui, ui=ui, following=following)
+
+    def menu(self, ui: Lang, *, display: Display = Display.NEW) -> Reply:
+        """The topic menu."""
+        return Reply(
+            self.content.text("menu_header", ui),
+            ui,
+            ReplyKind.MENU,
+            self._menu_keyboard(ui),
+            display=display,
+        )
+
+    def help(self, ui: Lang) -> Reply:
+        """How to use the bot: the ``help`` topic's longer text."""
+        return self.topic("help", ui, ui=ui, long=True)
+
+    def language_menu(self, ui: Lang) -> Reply:
+        """``/language``: one button per language."""
+        buttons = tuple(
+            (Button(LANGUAGE_NAMES[code], Action(ActionKind.LANGUAGE, code)),) for code in LANGS
+        )
+        return Reply(self.content.text("language_prompt", ui), ui, ReplyKind.NOTICE, buttons)
+
+    def language_set(self, ui: Lang) -> Reply:
+        """The menu in the newly chosen language, in place of the language buttons."""
+        text = f"{self.content.text('language_set', ui)}\n\n{self.content.text('menu_header', ui)}"
+        return Reply(text, ui, ReplyKind.MENU, self._menu_keyboard(ui), display=Display.REPLACE)
+
+    def subscriptions(self, following: Following, ui: Lang) -> Reply:
+        """``/subscriptions``: what the chat follows."""
+        if following.all:
+            return self.notice("subscriptions_all", ui)
+        if not following.topics:
+            return self.notice("subscriptions_none", ui)
+        titles = ", ".join(
+            topic.title[ui]
+            for topic in self.content.interview_topics
+            if topic.id in following.topics
+        )
+        return self.notice("subscriptions_topics", ui, topics=titles)
+
+    def stats(self, stats: Stats, ui: Lang) -> Reply:
+        """``/stats`` for editors: the figures as a message."""
+        return Reply(format_stats(stats, self.content, ui, html=True), ui, ReplyKind.NOTICE)
+
+    # ------------------------------------------------------------------ notices
+
+    def notice(
+        self, key: str, ui: Lang, *, menu: bool = False, toast: bool = False, **fields: str
+    ) -> Reply:
+        """A one-line interface message, optionally with the menu under it and as a toast."""
+        text = self.content.text(key, ui, **fields)
+        return Reply(
+            text,
+            ui,
+            ReplyKind.NOTICE,
+            self._menu_keyboard(ui) if menu else (),
+            toast=markup.to_plain(text) if toast else None,
+        )
+
+    def stale_button(self, ui: Lang) -> Reply:
+        """A button this bot no longer knows (or never made): a toast, a notice and the menu."""
+        return self.notice("stale_button", ui, menu=True, toast=True)
+
+    def unknown_topic(self, topic_id: str, ui: Lang) -> Reply:
+        """A topic id a reader typed that the content does not have, and the menu."""
+        shown = markup.escape(topic_id[:SHOWN_ARG_CHARS])
+        return self.notice("unknown_topic", ui, menu=True, topic=shown)
+
+    # ------------------------------------------------------------------ lookups
+
+    def interview_topic(self, topic_id: str) -> Topic | None:
+        """Return the interview topic ``topic_id`` (one readers can follow), or None."""
+        topic = self.content.topic(topic_id)
+        return topic if topic is not None and topic.kind == "interview" else None
+
+    def title(self, topic_id: str | None, ui: Lang) -> str:
+        """A topic's title in ``ui`` (its id when unknown)."""
+        topic = self.content.topic(topic_id) if topic_id else None
+        return topic.title[ui] if topic else str(topic_id)
+
+    def topic_ids(self) -> Sequence[str]:
+        """The interview topics' ids in the interview's order."""
+        return [topic.id for topic in self.content.interview_topics]
+
+    # ------------------------------------------------------------------ keyboards
+
+    def _suggestions(self, prediction: Prediction, lang: Lang, ui: Lang) -> Reply:
         choices = [
             topic
             for index, (topic_id, score) in enumerate(prediction.alternatives[:MAX_SUGGESTIONS])
             if (index == 0 or score >= MIN_SUGGESTION)
             and (topic := self.content.topic(topic_id)) is not None
         ]
-        rows = tuple((self._topic_button(topic, ui_lang),) for topic in choices)
-        rows += ((Button(self.content.text("button_menu", ui_lang), Action(ActionKind.MENU)),),)
+        rows = tuple((self._topic_button(topic, ui),) for topic in choices)
+        rows += ((self._menu_button(ui),),)
         return Reply(
             self.content.text("did_you_mean", lang),
             lang,
@@ -202,10 +248,10 @@ class Conversation:
         )
 
     def _answer_keyboard(
-        self, topic: Topic, lang: Lang, long: bool, following: Following | None
+        self, topic: Topic, ui: Lang, long: bool, following: Following | None
     ) -> Keyboard:
         related = [
-            self._topic_button(other, lang)
+            self._topic_button(other, ui)
             for other_id in topic.related
             if (other := self.content.topic(other_id)) is not None
         ]
@@ -213,44 +259,32 @@ class Conversation:
             tuple(related[i : i + 2]) for i in range(0, len(related), 2)
         ]
         last: list[Button] = []
-        if not long and topic.long[lang] != topic.short[lang]:
+        if not long and topic.long[ui] != topic.short[ui]:
             last.append(
-                Button(self.content.text("button_more", lang), Action(ActionKind.MORE, topic.id))
+                Button(self.content.text("button_more", ui), Action(ActionKind.MORE, topic.id))
             )
         if following is not None and topic.kind == "interview":
-            last.append(self._toggle_button(topic.id, lang, following))
-        last.append(Button(self.content.text("button_menu", lang), Action(ActionKind.MENU)))
+            last.append(self._toggle_button(topic.id, ui, following))
+        last.append(self._menu_button(ui))
         rows.append(tuple(last))
         return tuple(rows)
 
-    def with_toggle(
-        self, keyboard: Keyboard, topic_id: str, lang: Lang, following: Following
-    ) -> Keyboard:
-        """Return ``keyboard`` with the subscribe toggle for ``topic_id`` showing ``following``."""
-        toggles = (ActionKind.FOLLOW, ActionKind.UNFOLLOW)
-        return tuple(
-            tuple(
-                self._toggle_button(topic_id, lang, following)
-                if button.action.kind in toggles and button.action.arg == topic_id
-                else button
-                for button in row
-            )
-            for row in keyboard
-        )
-
-    def _toggle_button(self, topic_id: str, lang: Lang, following: Following) -> Button:
+    def _toggle_button(self, topic_id: str, ui: Lang, following: Following) -> Button:
         if following.covers(topic_id):
             return Button(
-                self.content.text("button_unfollow", lang), Action(ActionKind.UNFOLLOW, topic_id)
+                self.content.text("button_unfollow", ui), Action(ActionKind.UNFOLLOW, topic_id)
             )
-        return Button(self.content.text("button_follow", lang), Action(ActionKind.FOLLOW, topic_id))
+        return Button(self.content.text("button_follow", ui), Action(ActionKind.FOLLOW, topic_id))
 
-    def _menu_keyboard(self, lang: Lang) -> Keyboard:
-        buttons = [self._topic_button(topic, lang) for topic in self.content.interview_topics]
+    def _menu_keyboard(self, ui: Lang) -> Keyboard:
+        buttons = [self._topic_button(topic, ui) for topic in self.content.interview_topics]
         return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
-    def _topic_button(self, topic: Topic, lang: Lang) -> Button:
-        return Button(topic.title[lang], Action(ActionKind.TOPIC, topic.id))
+    def _menu_button(self, ui: Lang) -> Button:
+        return Button(self.content.text("button_menu", ui), Action(ActionKind.MENU))
+
+    def _topic_button(self, topic: Topic, ui: Lang) -> Button:
+        return Button(topic.title[ui], Action(ActionKind.TOPIC, topic.id))
 
     def _topic_list(self, lang: Lang) -> str:
         return ", ".join(

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data
 from bot.content import TELEGRAM_MESSAGE_LIMIT
-from bot.conversation import Button, Keyboard, Reply
+from bot.replies import Button, Keyboard, Reply
 
 _ELLIPSIS = "…"
 

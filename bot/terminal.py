@@ -1,4 +1,4 @@
-"""The terminal front end of the engine: ``python -m bot chat``."""
+"""The terminal front end of the conversation: ``python -m bot chat``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot import markup
-from bot.conversation import Button, Conversation, Reply
+from bot.conversation import Conversation
 from bot.language import detect
+from bot.replies import Button, Reply
 from bot.values import Lang
 
 
@@ -22,11 +23,11 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
 
 
 def chat(
-    engine: Conversation, lines: Iterable[str], out: TextIO, lang: Lang, *, prompt: bool
+    conversation: Conversation, lines: Iterable[str], out: TextIO, lang: Lang, *, prompt: bool
 ) -> None:
     """Converse over ``lines`` until an empty line or their end; numbers press buttons."""
-    reply = engine.welcome(lang)
-    out.write(engine.content.text("chat_intro", lang) + "\n\n")
+    reply = conversation.welcome(lang)
+    out.write(conversation.content.text("chat_intro", lang) + "\n\n")
     while True:
         text, buttons = render(reply)
         out.write(text + "\n\n")
@@ -38,7 +39,7 @@ def chat(
             return
         line = line.strip()
         if line.isdecimal() and line.isascii() and 1 <= int(line) <= len(buttons):
-            reply = engine.press(buttons[int(line) - 1].action, lang)
+            reply = conversation.press(buttons[int(line) - 1].action, lang)
         else:
             lang = detect(line) or lang
-            reply = engine.ask(line, lang)
+            reply = conversation.ask(line, lang)

@@ -1,4 +1,4 @@
-"""The Telegram side of deliveries: a Bot API sender and the text of an update message."""
+"""The Telegram side of deliveries: a Bot API sender and the message a subscriber reads."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot import bulletins
 from bot.content import Content
 from bot.delivery.worker import Rejected, RetryLater, TemporaryFailure, Unreachable
 from bot.storage.records import Delivery
-from bot.updates import update_message
 from bot.values import DEFAULT_LANG
 
 logger = logging.getLogger(__name__)
@@ -49,9 +49,9 @@ class TelegramSender:
             raise TemporaryFailure(exc.message) from exc
 
 
-def render_update(content: Content, delivery: Delivery) -> str:
+def render(content: Content, delivery: Delivery) -> str:
     """The message a subscriber gets, in their language (English when they have none)."""
-    return update_message(content, delivery.topic, delivery.text, delivery.lang or DEFAULT_LANG)
+    return bulletins.message(content, delivery.topic, delivery.text, delivery.lang or DEFAULT_LANG)
 
 
 def _seconds(value: int | float | timedelta) -> float:

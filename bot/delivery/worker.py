@@ -1,6 +1,7 @@
 """The delivery worker: drains the outbox within Telegram's limits, through crashes.
 
-Pure of Telegram: it sends through a ``Sender`` whose failures are one of four kinds:
+It depends on two seams, both Protocols: an ``Outbox`` (``bot.storage.OutboxStore`` in the
+bot, a few lines of fake in tests) and a ``Sender`` whose failures are one of four kinds:
 ``RetryLater`` (flood control: everything pauses), ``Unreachable`` (blocked, chat gone:
 the subscriber is deactivated), ``TemporaryFailure`` (timeouts, 5xx: retried with
 backoff) or ``Rejected`` (the message itself was refused: marked failed).
@@ -17,14 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
 from aiolimiter import AsyncLimiter
 
 from bot.storage.records import Delivery
-from bot.storage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,28 @@ class Rejected(Exception):
     """Telegram refused this message itself (e.g. bad markup): retrying cannot help."""
 
 
+class Outbox(Protocol):
+    """Where deliveries wait: claimed in batches, each settled one way or another."""
+
+    async def claim(self, worker: str, limit: int) -> list[Delivery]:
+        """Take up to ``limit`` due deliveries for ``worker``."""
+
+    async def mark_sent(self, delivery_ids: Sequence[int]) -> None:
+        """Record that these deliveries reached their chats."""
+
+    async def retry_later(self, delivery_id: int, delay: float, error: str) -> None:
+        """Queue the delivery again ``delay`` seconds from now."""
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Give the delivery up for good."""
+
+    async def deactivate(self, chat_id: int, reason: str) -> int:
+        """Stop sending to the chat; return how many of its deliveries were failed."""
+
+    async def release_expired(self, lease: float) -> int:
+        """Queue again deliveries claimed longer than ``lease`` seconds ago."""
+
+
 class Sender(Protocol):
     """Sends one message into one chat, raising the exceptions above on failure."""
 
@@ -79,13 +101,13 @@ class DeliveryWorker:
 
     def __init__(
         self,
-        store: Store,
+        outbox: Outbox,
         sender: Sender,
         render: Callable[[Delivery], str],
         name: str,
         limits: Limits | None = None,
     ) -> None:
-        self._store = store
+        self._outbox = outbox
         self._sender = sender
         self._render = render
         self._name = name
@@ -124,11 +146,11 @@ class DeliveryWorker:
         """Claim one batch and send it; return how many deliveries were claimed."""
         now = time.monotonic()
         if now - self._last_release >= self._limits.lease / 2:
-            released = await self._store.release_expired(self._limits.lease)
+            released = await self._outbox.release_expired(self._limits.lease)
             if released:
                 logger.warning("Re-queued %d deliveries whose worker stopped", released)
             self._last_release = now
-        claimed = await self._store.claim(self._name, self._limits.batch)
+        claimed = await self._outbox.claim(self._name, self._limits.batch)
         if claimed:
             await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
         await self._flush()
@@ -140,7 +162,7 @@ class DeliveryWorker:
         sent, self._sent = self._sent, []
         self._last_flush = time.monotonic()
         try:
-            await self._store.mark_sent_many(sent)
+            await self._outbox.mark_sent(sent)
         except BaseException:
             # Cancelled (shutdown) or the database failed: these went out, so keep them for
             # the next flush rather than let a restart send them again.
@@ -156,20 +178,20 @@ class DeliveryWorker:
                 # Flood control applies to the whole bot: every send waits it out.
                 self._paused_until = max(self._paused_until, time.monotonic() + exc.seconds)
                 logger.warning("Flood control: pausing deliveries for %.1f s", exc.seconds)
-                await self._store.retry_later(delivery.id, exc.seconds, str(exc))
+                await self._outbox.retry_later(delivery.id, exc.seconds, str(exc))
             except Rejected as exc:
                 logger.error("Delivery %s rejected by Telegram: %s", delivery.id, exc)
-                await self._store.mark_failed(delivery.id, str(exc))
+                await self._outbox.mark_failed(delivery.id, str(exc))
             except Unreachable as exc:
                 logger.info("Chat %s is unreachable, deactivating: %s", delivery.chat_id, exc)
-                await self._store.deactivate(delivery.chat_id, str(exc))
+                await self._outbox.deactivate(delivery.chat_id, str(exc))
             except TemporaryFailure as exc:
                 if delivery.attempts + 1 >= MAX_ATTEMPTS:
                     logger.warning("Delivery %s failed for good: %s", delivery.id, exc)
-                    await self._store.mark_failed(delivery.id, str(exc))
+                    await self._outbox.mark_failed(delivery.id, str(exc))
                 else:
                     delay = BACKOFF_BASE * 2**delivery.attempts
-                    await self._store.retry_later(delivery.id, delay, str(exc))
+                    await self._outbox.retry_later(delivery.id, delay, str(exc))
             else:
                 self._sent.append(delivery.id)
                 if (

@@ -1,21 +1,23 @@
-"""Telegram handlers, one module per feature; groups and order are decided here only."""
+"""Telegram handlers, one module per kind of update; groups and order are decided here only.
+
+Each handler unpacks the update into an ``Incoming``, makes one call to the chat service
+(``common.handle``) and shows the ``Reply``.
+"""
 
 from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import admin, ask, buttons, errors, start, subscribe
+from bot.handlers import ask, buttons, commands, errors
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Register every feature's handlers and the error handler.
+    """Register every handler and the error handler.
 
     All live in group 0, where the first matching handler wins: commands come before
     ``ask``'s catch-all for unknown commands, so ``/start`` never reads as unknown.
     """
-    start.register(application, group=0)
-    subscribe.register(application, group=0)
-    admin.register(application, group=0)
+    commands.register(application, group=0)
     buttons.register(application, group=0)
     ask.register(application, group=0)
     application.add_error_handler(errors.on_error)

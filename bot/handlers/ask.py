@@ -8,7 +8,8 @@ import re
 from telegram import Message, MessageEntity, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.handlers.common import NEW_MESSAGES, Context, send, ui_lang
+from bot.handlers.common import NEW_MESSAGES, Context, handle, send
+from bot.replies import Command, Other, Text
 
 logger = logging.getLogger(__name__)
 
@@ -42,24 +43,21 @@ async def question(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         text = re.sub(re.escape(f"@{context.bot.username}"), " ", text, flags=re.IGNORECASE)
     logger.debug("Question in chat %s: %r", message.chat_id, text)
-    lang = await ui_lang(update, context)
-    await send(message, await context.bot_data.chats.ask(message.chat_id, text, lang))
+    await send(message, await handle(update, context, Text(text)))
 
 
 async def not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice and the like: a polite line and the menu."""
     if update.effective_message:
-        engine = context.bot_data.engine
-        lang = await ui_lang(update, context)
-        await send(update.effective_message, engine.notice("non_text", lang, menu=True))
+        await send(update.effective_message, await handle(update, context, Other()))
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """A command this bot does not have: point to /help."""
-    if update.effective_message:
-        engine = context.bot_data.engine
-        lang = await ui_lang(update, context)
-        await send(update.effective_message, engine.notice("unknown_command", lang))
+    """A command this bot does not have: the chat service points to /help."""
+    message = update.effective_message
+    if message and message.text:
+        name = message.text.split(maxsplit=1)[0].lstrip("/").split("@")[0]
+        await send(message, await handle(update, context, Command(name)))
 
 
 def register(application: Application, group: int) -> None:  # type: ignore[type-arg]

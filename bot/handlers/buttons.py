@@ -8,9 +8,9 @@ from typing import Final
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import callback_data, markup, rendering
-from bot.conversation import ReplyKind
-from bot.handlers.common import Context, show, ui_lang
+from bot import callback_data, rendering
+from bot.handlers.common import Context, handle, show
+from bot.replies import Press
 
 logger = logging.getLogger(__name__)
 
@@ -22,23 +22,16 @@ async def pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = await ui_lang(update, context)
     try:
         action = callback_data.decode(query.data)
     except callback_data.ForgedButton as exc:
         logger.info("Callback data refused from user %s: %s", query.from_user.id, exc)
-        reply = context.bot_data.engine.notice("stale_button", lang, menu=True)
-    else:
-        message = query.message if isinstance(query.message, Message) else None
-        keyboard = rendering.parse_keyboard(message.reply_markup if message else None)
-        chat_id = message.chat_id if message else query.from_user.id
-        reply = await context.bot_data.chats.press(chat_id, action, lang, keyboard)
-    # A notice (stale or forged button) also shows as a toast; other presses just stop the
-    # button's spinner.
-    toast = reply.toast
-    if toast is None and reply.kind is ReplyKind.NOTICE:
-        toast = markup.to_plain(reply.text)
-    await query.answer(toast[:TOAST_LIMIT] if toast else None)
+        action = None
+    message = query.message if isinstance(query.message, Message) else None
+    keyboard = rendering.parse_keyboard(message.reply_markup if message else None)
+    reply = await handle(update, context, Press(action, keyboard))
+    # Without a toast, answering just stops the button's spinner.
+    await query.answer(reply.toast[:TOAST_LIMIT] if reply.toast else None)
     await show(query, reply)
 
 

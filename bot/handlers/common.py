@@ -1,4 +1,4 @@
-"""What every handler needs: the typed context, the user's language, sending a reply."""
+"""What every handler shares: the typed context, the call to the chat service, showing."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot, filters
 
 from bot import rendering
-from bot.conversation import Reply
+from bot.replies import Display, Incoming, Origin, Reply
 from bot.services import BotData
-from bot.values import Lang
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +21,16 @@ NEW_MESSAGES: Final = filters.UpdateType.MESSAGE
 Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 
 
-async def ui_lang(update: Update, context: Context) -> Lang:
-    """The language of the chat's buttons and menus: its /language, else Telegram's."""
+def origin(update: Update) -> Origin:
+    """Who sent ``update``: chat, user and their Telegram language."""
     chat, user = update.effective_chat, update.effective_user
-    code = user.language_code if user else None
-    return await context.bot_data.chats.ui_lang(chat.id if chat else 0, code)
+    user_id = user.id if user else 0
+    return Origin(chat.id if chat else user_id, user_id, user.language_code if user else None)
+
+
+async def handle(update: Update, context: Context, incoming: Incoming) -> Reply:
+    """Hand ``incoming`` to the chat service and return its reply."""
+    return await context.bot_data.chats.handle(origin(update), incoming)
 
 
 async def send(message: Message, reply: Reply) -> None:
@@ -41,16 +45,16 @@ async def show(query: CallbackQuery, reply: Reply) -> None:
     message = query.message
     if message is None or not isinstance(message, Message):
         # The pressed message is too old to touch; the chat still gets the answer.
-        if query.from_user and not reply.markup_only:
+        if query.from_user and reply.display is not Display.BUTTONS:
             await query.get_bot().send_message(
                 query.from_user.id, rendering.text(reply), reply_markup=rendering.keyboard(reply)
             )
         return
-    if not (reply.edit or reply.markup_only):
+    if reply.display is Display.NEW:
         await send(message, reply)
         return
     try:
-        if reply.markup_only:
+        if reply.display is Display.BUTTONS:
             await message.edit_reply_markup(rendering.keyboard(reply))
         else:
             await message.edit_text(rendering.text(reply), reply_markup=rendering.keyboard(reply))

@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.handlers.common import Context
-from bot.values import Lang, from_code
 
 logger = logging.getLogger(__name__)
 
@@ -20,16 +19,11 @@ async def on_error(update: object, context: Context) -> None:
     if not isinstance(update, Update):
         return
     try:
-        text = context.bot_data.engine.content.text("error", _lang(update, context))
+        user = update.effective_user
+        text = context.bot_data.chats.apology(user.language_code if user else None).text
         if update.callback_query is not None:
             await update.callback_query.answer(text)
         elif update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, text)
     except (TelegramError, RuntimeError) as exc:
         logger.warning("Could not apologise for update %s: %s", update_id, exc)
-
-
-def _lang(update: Update, context: Context) -> Lang:
-    """Telegram's language only: the store may be what failed."""
-    user = update.effective_user
-    return from_code(user.language_code if user else None)

@@ -1,15 +1,25 @@
-"""Subscriptions storage: subscribers, the update outbox, delivery state and questions.
+"""Storage: chats and what they follow, the bulletin outbox, asked questions, statistics.
 
-``Store`` is the whole public surface the bot needs; ``migrate`` and ``LATEST_VERSION`` are
-for tools and tests. Nothing here imports ``telegram``: the Telegram front end and the CLI
-both drive this package.
+``Storage.open(url)`` is the way in: it upgrades the schema in place and hands out one
+store per concern over one shared ``Database``. Nothing here imports ``telegram`` or the
+conversation; value types shared with the layers above come from ``bot.values``.
 
-Modules, one job each: ``columns`` (shared column types), ``tables`` (the current schema),
-``migrations`` (versioned upgrades), ``database`` (engine set-up), ``records`` (what the
-store returns), ``store`` (the queries).
+Modules, one job each: ``database`` (engine set-up, transactions), ``tables`` (the current
+schema), ``columns`` (shared column types), ``migrations`` (schema upgrades), ``records``
+(what the stores return), ``checks`` (values refused before they are stored), and the
+stores: ``chats``, ``outbox``, ``questions``, ``statistics``.
 """
 
-from bot.storage.migrations import LATEST_VERSION, SchemaError, migrate
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.storage.chats import ChatStore
+from bot.storage.database import Database, create_engine
+from bot.storage.migrations import SchemaError, migrate
+from bot.storage.outbox import OutboxStore
+from bot.storage.questions import QuestionStore
 from bot.storage.records import (
     ChatState,
     Delivery,
@@ -19,18 +29,60 @@ from bot.storage.records import (
     RecentQuestion,
     Stats,
 )
-from bot.storage.store import Store
+from bot.storage.statistics import read_stats
+
+logger = logging.getLogger(__name__)
+
+
+class Storage:
+    """The stores over one database, opened together and closed together."""
+
+    def __init__(self, db: Database) -> None:
+        """Use ``db``, its schema already upgraded; ``Storage.open`` is the usual way in."""
+        self.db = db
+        self.chats = ChatStore(db)
+        self.outbox = OutboxStore(db)
+        self.questions = QuestionStore(db)
+
+    @classmethod
+    async def open(cls, url: str, **engine_kwargs: Any) -> Storage:
+        """Connect to ``url``, upgrade its schema in place, and return the storage.
+
+        ``engine_kwargs`` go to ``create_async_engine`` (e.g. ``connect_args`` to pick a
+        PostgreSQL ``search_path``).
+        """
+        engine = create_engine(url, **engine_kwargs)
+        try:
+            db = Database(engine)
+            version = await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        # The dialect only: the URL may carry a password.
+        logger.info("storage open (%s, schema %s)", engine.dialect.name, version)
+        return cls(db)
+
+    async def stats(self, recent: int = 10) -> Stats:
+        """Subscriber, bulletin, delivery and question figures, from one snapshot."""
+        return await read_stats(self.db, recent)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.db.close()
+
 
 __all__ = [
-    "LATEST_VERSION",
     "ChatState",
+    "ChatStore",
+    "Database",
     "Delivery",
     "DeliveryStatus",
+    "OutboxStore",
     "PublishResult",
     "Question",
+    "QuestionStore",
     "RecentQuestion",
     "SchemaError",
     "Stats",
-    "Store",
-    "migrate",
+    "Storage",
 ]

@@ -21,10 +21,10 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Delivery:
-    """One update to send into one chat, as claimed by a worker."""
+    """One bulletin to send into one chat, as claimed by a worker."""
 
     id: int
-    update_id: int
+    bulletin_id: int
     chat_id: int
     topic: str | None
     text: str
@@ -34,9 +34,9 @@ class Delivery:
 
 @dataclass(frozen=True)
 class PublishResult:
-    """The stored update and how many deliveries it queued."""
+    """The stored bulletin and how many deliveries it queued."""
 
-    update_id: int
+    bulletin_id: int
     queued: int
 
 
@@ -51,7 +51,7 @@ class RecentQuestion:
 
 @dataclass(frozen=True)
 class Stats:
-    """Figures for ``stats``: subscribers, updates, deliveries and questions.
+    """Figures for ``stats``: subscribers, bulletins, deliveries and questions.
 
     ``active``/``inactive`` count chats; ``follows_all`` counts active chats following
     everything and ``followers`` active chats per followed topic (beyond "all").
@@ -64,7 +64,7 @@ class Stats:
     inactive: int
     follows_all: int
     followers: Mapping[str, int]
-    updates: int
+    bulletins: int
     deliveries: Mapping[DeliveryStatus, int]
     questions: Mapping[str | None, int]
     recent_questions: tuple[RecentQuestion, ...]

@@ -57,11 +57,12 @@ follows = Table(
     Column("topic", String(MAX_TOPIC_CHARS), primary_key=True),
 )
 
-updates = Table(
+# Published bulletins (the table keeps its first name until a schema revision renames it).
+bulletins = Table(
     "updates",
     metadata,
     Column("id", BIG_ID, primary_key=True),
-    # None: an update to every subscriber.
+    # None: a bulletin to every subscriber.
     Column("topic", String(MAX_TOPIC_CHARS), nullable=True),
     Column("text", Text, nullable=False),
     Column("author", BigInteger, nullable=True),
@@ -72,7 +73,13 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", BIG_ID, primary_key=True),
-    Column("update_id", BIG_ID, ForeignKey("updates.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "update_id",
+        BIG_ID,
+        ForeignKey("updates.id", ondelete="CASCADE"),
+        nullable=False,
+        key="bulletin_id",
+    ),
     # No foreign key to chats: a 10,000-row publish would otherwise check (and on
     # PostgreSQL share-lock) every chat row; forget() deletes a chat's deliveries itself.
     Column("chat_id", BigInteger, nullable=False),
@@ -83,7 +90,7 @@ deliveries = Table(
     Column("claimed_at", UTCDateTime, nullable=True),
     Column("sent_at", UTCDateTime, nullable=True),
     Column("error", Text, nullable=True),
-    UniqueConstraint("update_id", "chat_id", name="uq_deliveries_update_chat"),
+    UniqueConstraint("bulletin_id", "chat_id", name="uq_deliveries_update_chat"),
     CheckConstraint(
         "status IN ('queued', 'sending', 'sent', 'failed')", name="ck_deliveries_status"
     ),

@@ -1,0 +1,35 @@
+"""Question statistics, written behind the answers in batches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final
+
+from bot.replies import Reply
+from bot.storage import QuestionStore
+from bot.storage.records import Question
+
+BATCH: Final = 100  # questions recorded in one transaction at most
+
+
+class QuestionLog:
+    """Counts answered questions and keeps unanswered ones until the next flush."""
+
+    def __init__(self, store: QuestionStore) -> None:
+        self._store = store
+        self._pending: list[Question] = []
+
+    def note(self, text: str, reply: Reply) -> None:
+        """Count a classified question (keeping its text only when it went unanswered)."""
+        if reply.prediction is None:
+            return  # empty messages are not questions
+        topic = reply.prediction.topic
+        self._pending.append(
+            Question(topic, reply.lang, None if topic else text, datetime.now(UTC))
+        )
+
+    async def flush(self) -> None:
+        """Record the questions noted since the last flush."""
+        while self._pending:
+            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+            await self._store.record(batch)

@@ -1,0 +1,100 @@
+"""The chat service: one door for every message, around the conversation.
+
+``handle(origin, incoming)`` resolves the chat's interface language once, then adds what
+the bot remembers about the chat (its follows, its language choice, question statistics)
+to what the pure ``Conversation`` answers. Nothing here imports ``telegram``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from bot.chat.editors import Editors
+from bot.chat.memory import Chat, ChatMemory
+from bot.chat.question_log import QuestionLog
+from bot.chat.readers import Readers
+from bot.conversation import Conversation
+from bot.replies import ActionKind, Command, Incoming, Origin, Other, Press, Reply, Text
+from bot.storage import Storage
+from bot.values import from_code
+
+CommandHandler = Callable[[Chat, Command], Awaitable[Reply]]
+
+
+class ChatService:
+    """Answers a chat's messages, commands and button presses, remembering what it must."""
+
+    def __init__(
+        self, conversation: Conversation, storage: Storage, admins: frozenset[int]
+    ) -> None:
+        self.conversation = conversation
+        self._memory = ChatMemory(storage.chats.state)
+        self._questions = QuestionLog(storage.questions)
+        self._readers = Readers(conversation, storage.chats, self._memory)
+        editors = Editors(conversation, storage, self._questions, admins)
+        self._commands: Mapping[str, CommandHandler] = {
+            "start": self._start,
+            "topics": self._topics,
+            "help": self._help,
+            "language": self._language,
+            "subscribe": self._readers.subscribe,
+            "unsubscribe": self._readers.unsubscribe,
+            "subscriptions": self._readers.subscriptions,
+            "forget": self._readers.forget,
+            "publish": editors.publish,
+            "stats": editors.stats,
+        }
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """The commands ``handle`` answers."""
+        return tuple(self._commands)
+
+    async def handle(self, origin: Origin, incoming: Incoming) -> Reply:
+        """Answer one incoming message, command or button press from ``origin``."""
+        state = await self._memory.state(origin.chat_id)
+        chat = Chat(origin, state.language or from_code(origin.language_code), state)
+        match incoming:
+            case Text(text):
+                reply = self.conversation.ask(text, chat.ui, state.following)
+                self._questions.note(text, reply)
+                return reply
+            case Press(action, keyboard):
+                if action is not None and action.kind is ActionKind.LANGUAGE:
+                    return await self._readers.choose_language(chat, action.arg)
+                if action is not None and action.kind in (ActionKind.FOLLOW, ActionKind.UNFOLLOW):
+                    return await self._readers.toggle(chat, action, keyboard)
+                return self.conversation.press(action, chat.ui, state.following)
+            case Command(name):
+                command = self._commands.get(name)
+                if command is None:
+                    return self.conversation.notice("unknown_command", chat.ui)
+                return await command(chat, incoming)
+            case Other():
+                return self.conversation.notice("non_text", chat.ui, menu=True)
+
+    def apology(self, language_code: str | None) -> Reply:
+        """What a reader is told when answering failed; reads nothing (storage may be down)."""
+        return self.conversation.notice("error", from_code(language_code))
+
+    async def flush_questions(self) -> None:
+        """Record the question statistics noted since the last flush."""
+        await self._questions.flush()
+
+    async def _start(self, chat: Chat, command: Command) -> Reply:
+        """``/start``: the welcome, or the deep-linked topic."""
+        if not command.args:
+            return self.conversation.welcome(chat.ui)
+        return self.conversation.open_link(command.args[0], chat.ui, chat.state.following)
+
+    async def _topics(self, chat: Chat, command: Command) -> Reply:
+        """``/topics``: the topic menu."""
+        return self.conversation.menu(chat.ui)
+
+    async def _help(self, chat: Chat, command: Command) -> Reply:
+        """``/help``: how to use the bot."""
+        return self.conversation.help(chat.ui)
+
+    async def _language(self, chat: Chat, command: Command) -> Reply:
+        """``/language``: one button per language."""
+        return self.conversation.language_menu(chat.ui)
