@@ -88,7 +88,7 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     print(
-        f"queued bulletin #{result.bulletin_id} for {result.queued} subscribers "
+        f"queued update #{result.bulletin_id} for {result.queued} subscribers "
         f"({bulletin.topic or bulletins.EVERYONE}); the running bot delivers it"
     )
     return 0
@@ -99,8 +99,8 @@ def _refusal(exc: bulletins.Refused, target: str, content: Content) -> str:
         ids = ", ".join(topic.id for topic in content.interview_topics)
         return f"unknown topic {target!r}; topics: {ids}"
     if exc.reason is bulletins.Refusal.EMPTY:
-        return "nothing to publish: give the bulletin's TEXT"
-    return f"too long: the bulletin makes a {exc.size}-character message; Telegram takes 4096"
+        return "nothing to publish: give the update's TEXT"
+    return f"too long: the update makes a {exc.size}-character message; Telegram takes 4096"
 
 
 def _stats(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,7 +10,8 @@ from typing import Any
 from bot import callback_data
 from bot.app import BotApplication, build_application, webhook_options
 from bot.config import Settings
-from bot.conversation import Action, Conversation
+from bot.conversation import Conversation
+from bot.replies import Action
 from tests.fakebotapi import Call, FakeBotAPI
 
 
@@ -27,11 +28,11 @@ def settings_for(server: FakeBotAPI, state_dir: Path, **env: str) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    server: FakeBotAPI, engine: Conversation, state_dir: Path, **env: str
+    server: FakeBotAPI, conversation: Conversation, state_dir: Path, **env: str
 ) -> AsyncIterator[BotApplication]:
     """Start the bot like ``run_polling`` (post_init included) and stop it on exit."""
     settings = settings_for(server, state_dir, **env)
-    application = build_application(settings, engine)
+    application = build_application(settings, conversation)
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
@@ -73,9 +74,9 @@ def actions(call: Call) -> list[Action]:
     return [callback_data.decode(b["callback_data"]) for row in buttons(call) for b in row]
 
 
-def title(engine: Conversation, topic_id: str, lang: str = "en") -> str:
+def title(conversation: Conversation, topic_id: str, lang: str = "en") -> str:
     """A topic's title in ``lang``."""
-    topic = engine.content.topic(topic_id)
+    topic = conversation.content.topic(topic_id)
     assert topic is not None
     return topic.title[lang]  # type: ignore[index]
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real content and one fitted engine per test session."""
+"""Shared fixtures: the real content and one fitted conversation per test session."""
 
 from __future__ import annotations
 
@@ -32,6 +32,6 @@ def classifier(content: Content) -> Classifier:
 
 
 @pytest.fixture(scope="session")
-def engine(content: Content, classifier: Classifier) -> Conversation:
-    """The conversation engine on the real content."""
+def conversation(content: Content, classifier: Classifier) -> Conversation:
+    """The conversation conversation on the real content."""
     return Conversation(content, classifier)

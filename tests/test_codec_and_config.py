@@ -9,8 +9,9 @@ import pytest
 
 from bot import callback_data, rendering
 from bot.config import ConfigError, Secret, Settings
-from bot.conversation import Action, ActionKind, Conversation, Reply, ReplyKind
+from bot.conversation import Conversation
 from bot.logs import RedactingFormatter
+from bot.replies import Action, ActionKind, Reply, ReplyKind
 
 TOKEN = "4242:fake-token-for-tests"
 
@@ -58,9 +59,9 @@ def test_encoding_refuses_what_telegram_would_reject() -> None:
         callback_data.encode(Action(ActionKind.TOPIC, "x" * 80))
 
 
-def test_every_engine_button_encodes(engine: Conversation) -> None:
-    replies = [engine.welcome("en"), engine.ask("students and flights", "en")]
-    replies += [engine.topic(t.id, "en", ui_lang="en") for t in engine.content.topics]
+def test_every_engine_button_encodes(conversation: Conversation) -> None:
+    replies = [conversation.welcome("en"), conversation.ask("students and flights", "en")]
+    replies += [conversation.topic(t.id, "en", ui="en") for t in conversation.content.topics]
     for reply in replies:
         markup = rendering.keyboard(reply)
         assert markup is not None

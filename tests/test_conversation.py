@@ -1,4 +1,4 @@
-"""The conversation engine's replies: answers, follow-ups, suggestions, menus, stale buttons."""
+"""The conversation's replies: answers, follow-ups, suggestions, menus, stale buttons."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from bot import markup
 from bot.content import Content
-from bot.conversation import Action, ActionKind, Conversation, ReplyKind
+from bot.conversation import Conversation
+from bot.replies import Action, ActionKind, Display, ReplyKind
 from bot.values import Following
 
 INTERVIEW_IDS = [
@@ -22,9 +23,9 @@ def actions(reply_keyboard: tuple[tuple[object, ...], ...]) -> list[Action]:
     return [button.action for row in reply_keyboard for button in row]  # type: ignore[attr-defined]
 
 
-def test_answer_starts_with_the_title_and_offers_follow_ups(engine: Conversation) -> None:
-    reply = engine.ask("are there direct flights to Seoul?", "en")
-    topic = engine.content.topic("direct_flights")
+def test_answer_starts_with_the_title_and_offers_follow_ups(conversation: Conversation) -> None:
+    reply = conversation.ask("are there direct flights to Seoul?", "en")
+    topic = conversation.content.topic("direct_flights")
     assert topic is not None
     assert reply.kind is ReplyKind.ANSWER and reply.topic == "direct_flights"
     assert reply.text.splitlines()[0] == f"<b>{topic.title['en']}</b>"
@@ -38,54 +39,56 @@ def test_answer_starts_with_the_title_and_offers_follow_ups(engine: Conversation
 
 
 def test_subscribe_toggle_shows_only_with_subscriptions_and_reflects_state(
-    engine: Conversation,
+    conversation: Conversation,
 ) -> None:
-    without = actions(engine.ask("direct flights to seoul?", "en").keyboard)
+    without = actions(conversation.ask("direct flights to seoul?", "en").keyboard)
     assert not any(a.kind in (ActionKind.FOLLOW, ActionKind.UNFOLLOW) for a in without)
-    off = actions(engine.ask("direct flights to seoul?", "en", Following()).keyboard)
+    off = actions(conversation.ask("direct flights to seoul?", "en", Following()).keyboard)
     assert Action(ActionKind.FOLLOW, "direct_flights") in off
     on = actions(
-        engine.ask(
+        conversation.ask(
             "direct flights to seoul?", "en", Following(topics=frozenset({"direct_flights"}))
         ).keyboard
     )
     assert Action(ActionKind.UNFOLLOW, "direct_flights") in on
-    everything = actions(engine.ask("direct flights to seoul?", "en", Following(all=True)).keyboard)
+    everything = actions(
+        conversation.ask("direct flights to seoul?", "en", Following(all=True)).keyboard
+    )
     assert Action(ActionKind.UNFOLLOW, "direct_flights") in everything
 
 
-def test_more_edits_in_place_with_the_long_answer(engine: Conversation) -> None:
-    reply = engine.press(Action(ActionKind.MORE, "education"), "en")
-    topic = engine.content.topic("education")
+def test_more_edits_in_place_with_the_long_answer(conversation: Conversation) -> None:
+    reply = conversation.press(Action(ActionKind.MORE, "education"), "en")
+    topic = conversation.content.topic("education")
     assert topic is not None
-    assert reply.edit and reply.kind is ReplyKind.MORE
+    assert reply.display is Display.REPLACE and reply.kind is ReplyKind.MORE
     assert topic.long["en"] in reply.text
     assert Action(ActionKind.MORE, "education") not in actions(reply.keyboard)
     for figure in ("2020", "82", "200"):
         assert figure in reply.text
 
 
-def test_menu_lists_every_interview_topic_in_order(engine: Conversation) -> None:
-    reply = engine.menu("en")
+def test_menu_lists_every_interview_topic_in_order(conversation: Conversation) -> None:
+    reply = conversation.menu("en")
     assert [a.arg for a in actions(reply.keyboard)] == INTERVIEW_IDS
     assert all(len(row) <= 2 for row in reply.keyboard)
 
 
-def test_welcome_names_the_interview_and_shows_the_menu(engine: Conversation) -> None:
-    reply = engine.welcome("en")
+def test_welcome_names_the_interview_and_shows_the_menu(conversation: Conversation) -> None:
+    reply = conversation.welcome("en")
     assert "Kang Kymgu" in reply.text and "Report" in reply.text
     assert [a.arg for a in actions(reply.keyboard)] == INTERVIEW_IDS
 
 
-def test_out_of_scope_says_what_the_bot_can_talk_about(engine: Conversation) -> None:
-    reply = engine.ask("who won the champions league", "en")
+def test_out_of_scope_says_what_the_bot_can_talk_about(conversation: Conversation) -> None:
+    reply = conversation.ask("who won the champions league", "en")
     assert reply.kind is ReplyKind.OUT_OF_SCOPE
     assert "Direct flights" in reply.text and "Education" in reply.text
     assert [a.arg for a in actions(reply.keyboard)] == INTERVIEW_IDS
 
 
-def test_ambiguous_question_offers_suggestions(engine: Conversation) -> None:
-    reply = engine.ask("students and flights", "en")
+def test_ambiguous_question_offers_suggestions(conversation: Conversation) -> None:
+    reply = conversation.ask("students and flights", "en")
     assert reply.kind is ReplyKind.SUGGESTIONS
     suggested = [a.arg for a in actions(reply.keyboard) if a.kind is ActionKind.TOPIC]
     assert {"education", "direct_flights"} <= set(suggested)
@@ -93,14 +96,14 @@ def test_ambiguous_question_offers_suggestions(engine: Conversation) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "?!…"])
-def test_empty_looking_text_gets_a_hint(engine: Conversation, text: str) -> None:
-    reply = engine.ask(text, "en")
+def test_empty_looking_text_gets_a_hint(conversation: Conversation, text: str) -> None:
+    reply = conversation.ask(text, "en")
     assert reply.kind is ReplyKind.EMPTY
     assert reply.keyboard
 
 
-def test_a_very_long_message_is_answered(engine: Conversation) -> None:
-    reply = engine.ask("are there direct flights to Seoul? " + "x" * 5000, "en")
+def test_a_very_long_message_is_answered(conversation: Conversation) -> None:
+    reply = conversation.ask("are there direct flights to Seoul? " + "x" * 5000, "en")
     assert reply.topic == "direct_flights"
 
 
@@ -113,14 +116,14 @@ def test_a_very_long_message_is_answered(engine: Conversation) -> None:
     ],
 )
 def test_answers_in_the_language_of_the_question(
-    engine: Conversation, text: str, lang: str, marker: str
+    conversation: Conversation, text: str, lang: str, marker: str
 ) -> None:
-    reply = engine.ask(text, "en")
+    reply = conversation.ask(text, "en")
     assert reply.lang == lang
     assert marker in reply.text.splitlines()[0]
     # buttons stay in the user's interface language
     labels = [button.label for row in reply.keyboard for button in row]
-    assert engine.content.text("button_menu", "en") in labels
+    assert conversation.content.text("button_menu", "en") in labels
 
 
 @pytest.mark.parametrize(
@@ -132,38 +135,38 @@ def test_answers_in_the_language_of_the_question(
     ],
 )
 def test_stale_or_forged_buttons_get_a_notice_and_the_menu(
-    engine: Conversation, action: Action
+    conversation: Conversation, action: Action
 ) -> None:
-    reply = engine.press(action, "en")
+    reply = conversation.press(action, "en")
     assert reply.kind is ReplyKind.NOTICE
-    assert reply.text == engine.content.text("stale_button", "en")
+    assert reply.text == conversation.content.text("stale_button", "en")
     assert [a.arg for a in actions(reply.keyboard)] == INTERVIEW_IDS
 
 
 def test_every_topic_and_button_renders_in_every_language(
-    engine: Conversation, content: Content
+    conversation: Conversation, content: Content
 ) -> None:
     for topic in content.topics:
         for lang in ("en", "az", "ru"):
             for reply in (
-                engine.topic(topic.id, lang, ui_lang=lang),
-                engine.topic(topic.id, lang, ui_lang=lang, long=True),
+                conversation.topic(topic.id, lang, ui=lang),
+                conversation.topic(topic.id, lang, ui=lang, long=True),
             ):
                 assert len(reply.text) <= 4096
                 assert not markup.html_problems(reply.text)
                 for action in actions(reply.keyboard):
-                    assert engine.press(action, lang).kind is not ReplyKind.NOTICE
+                    assert conversation.press(action, lang).kind is not ReplyKind.NOTICE
 
 
-def test_help_explains_the_commands(engine: Conversation) -> None:
-    text = engine.help("en").text
+def test_help_explains_the_commands(conversation: Conversation) -> None:
+    text = conversation.help("en").text
     for command in ("/topics", "/subscribe", "/help"):
         assert command in text
 
 
 def test_engine_modules_never_import_telegram() -> None:
     code = (
-        "import sys, bot.conversation, bot.engine, bot.classifier, bot.content, bot.terminal;"
+        "import sys, bot.conversation, bot.classifier, bot.content, bot.terminal;"
         "print(sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.')))"
     )
     result = subprocess.run(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot import callback_data
-from bot.conversation import Action, ActionKind, Conversation
+from bot.conversation import Conversation
+from bot.replies import Action, ActionKind
 from tests.botharness import USER, ask, labels, running_bot, title
 from tests.fakebotapi import FakeBotAPI
 
@@ -32,46 +33,46 @@ async def server() -> AsyncIterator[FakeBotAPI]:
 )
 async def test_a_question_is_answered_in_its_own_language(
     server: FakeBotAPI,
-    engine: Conversation,
+    conversation: Conversation,
     tmp_path: Path,
     text: str,
     lang: str,
     topic_id: str,
 ) -> None:
-    async with running_bot(server, engine, tmp_path):
+    async with running_bot(server, conversation, tmp_path):
         reply = await ask(server, text, language_code="en")
-    topic = engine.content.topic(topic_id)
+    topic = conversation.content.topic(topic_id)
     assert topic is not None
     assert reply.params["text"].splitlines()[0] == f"<b>{topic.title[lang]}</b>"  # type: ignore[index]
     assert topic.short[lang] in reply.params["text"]  # type: ignore[index]
     # buttons follow the user's language (Telegram says English here)
-    assert engine.content.text("button_menu", "en") in labels(reply)
+    assert conversation.content.text("button_menu", "en") in labels(reply)
 
 
 @pytest.mark.parametrize(
     ("code", "lang"), [("ru", "ru"), ("az", "az"), ("en-GB", "en"), ("de", "en")]
 )
 async def test_menu_follows_telegram_language_code(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, code: str, lang: str
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path, code: str, lang: str
 ) -> None:
-    async with running_bot(server, engine, tmp_path):
+    async with running_bot(server, conversation, tmp_path):
         menu = await ask(server, "/start", language_code=code)
-    assert engine.content.text("menu_header", lang) in menu.params["text"]  # type: ignore[arg-type]
-    assert labels(menu)[0] == title(engine, "relations", lang)
+    assert conversation.content.text("menu_header", lang) in menu.params["text"]  # type: ignore[arg-type]
+    assert labels(menu)[0] == title(conversation, "relations", lang)
 
 
 async def test_out_of_scope_in_russian_is_answered_in_russian(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
-    async with running_bot(server, engine, tmp_path):
+    async with running_bot(server, conversation, tmp_path):
         reply = await ask(server, "какая завтра погода в Баку?", language_code="en")
     assert reply.params["text"].startswith("🙏 К сожалению")
 
 
 async def test_language_choice_switches_menus_and_survives_a_restart(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
-    async with running_bot(server, engine, tmp_path):
+    async with running_bot(server, conversation, tmp_path):
         prompt = await ask(server, "/language", language_code="en")
         assert labels(prompt) == ["English", "Azərbaycanca", "Русский"]
         before = len(server.sent(USER))
@@ -82,21 +83,23 @@ async def test_language_choice_switches_menus_and_survives_a_restart(
         )
         [switched] = (await server.wait_sent(USER, count=before + 1))[before:]
         assert switched.method == "editMessageText"
-        assert engine.content.text("language_set", "az") in switched.params["text"]
-        assert labels(switched)[0] == title(engine, "relations", "az")
+        assert conversation.content.text("language_set", "az") in switched.params["text"]
+        assert labels(switched)[0] == title(conversation, "relations", "az")
     # a new process on the same database: the choice is remembered
-    async with running_bot(server, engine, tmp_path):
+    async with running_bot(server, conversation, tmp_path):
         menu = await ask(server, "/topics", language_code="ru")
-        assert labels(menu)[0] == title(engine, "relations", "az")
+        assert labels(menu)[0] == title(conversation, "relations", "az")
         answer = await ask(server, "are there direct flights to seoul?", language_code="ru")
-        assert answer.params["text"].startswith(f"<b>{title(engine, 'direct_flights', 'en')}</b>")
-        assert engine.content.text("button_menu", "az") in labels(answer)
+        assert answer.params["text"].startswith(
+            f"<b>{title(conversation, 'direct_flights', 'en')}</b>"
+        )
+        assert conversation.content.text("button_menu", "az") in labels(answer)
 
 
 async def test_forget_drops_the_language_choice(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
-    async with running_bot(server, engine, tmp_path):
+    async with running_bot(server, conversation, tmp_path):
         prompt = await ask(server, "/language")
         before = len(server.sent(USER))
         server.user_presses(
@@ -106,6 +109,6 @@ async def test_forget_drops_the_language_choice(
         )
         await server.wait_sent(USER, count=before + 1)
         forgotten = await ask(server, "/forget", language_code="en")
-        assert forgotten.params["text"] == engine.content.text("forgotten", "ru")
+        assert forgotten.params["text"] == conversation.content.text("forgotten", "ru")
         menu = await ask(server, "/topics", language_code="en")
-        assert labels(menu)[0] == title(engine, "relations", "en")
+        assert labels(menu)[0] == title(conversation, "relations", "en")

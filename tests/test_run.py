@@ -158,12 +158,12 @@ async def test_webhook_mode_requires_a_secret(tmp_path: Path) -> None:
 
 
 async def test_webhook_in_process_answers_only_with_the_secret(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     env = {"BOT_WEBHOOK_URL": url, "BOT_WEBHOOK_SECRET": "another-secret", "BOT_PORT": str(port)}
-    async with running_bot(server, engine, tmp_path, **env):
+    async with running_bot(server, conversation, tmp_path, **env):
         update = server.build_message_update(USER, "/start direct_flights")
         async with aiohttp.ClientSession() as session, session.post(url, json=update) as response:
             assert response.status == 403

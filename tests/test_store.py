@@ -2,7 +2,7 @@
 
 Every test runs against a fresh SQLite file and, when ``TEST_DATABASE_URL`` names a
 PostgreSQL server, against a fresh schema there (dropped afterwards). Nothing is mocked:
-the tests go through ``Store`` and look at the rows with plain SQL where the API does not
+the tests go through ``Storage`` and look at the rows with plain SQL where the API does not
 show them.
 """
 
@@ -32,12 +32,12 @@ from bot.storage import (
     DeliveryStatus,
     Question,
     SchemaError,
-    Store,
+    Storage,
     migrate,
 )
 from bot.storage.database import create_engine
 from bot.storage.migrations import MIGRATIONS, schema_version
-from bot.storage.tables import chats, deliveries, follows, metadata, questions, updates
+from bot.storage.tables import bulletins, chats, deliveries, follows, metadata, questions
 from bot.values import Following
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ class Database:
 
     url: str
     engine_kwargs: dict[str, Any] = field(default_factory=dict)
-    stores: list[Store] = field(default_factory=list)
+    stores: list[Storage] = field(default_factory=list)
     engines: list[AsyncEngine] = field(default_factory=list)
 
     @property
@@ -59,9 +59,9 @@ class Database:
         """``sqlite`` or ``postgresql``."""
         return "sqlite" if self.url.startswith("sqlite") else "postgresql"
 
-    async def open(self) -> Store:
-        """Open a Store (closed at the end of the test)."""
-        store = await Store.open(self.url, **self.engine_kwargs)
+    async def open(self) -> Storage:
+        """Open a Storage (closed at the end of the test)."""
+        store = await Storage.open(self.url, **self.engine_kwargs)
         self.stores.append(store)
         return store
 
@@ -114,7 +114,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 @pytest.fixture
-async def store(database: Database) -> Store:
+async def store(database: Database) -> Storage:
     """A store on the fresh database, schema at the latest version."""
     return await database.open()
 
@@ -123,7 +123,7 @@ async def store(database: Database) -> Store:
 
 
 async def add_subscribers(
-    store: Store,
+    store: Storage,
     chat_ids: Iterable[int],
     topic: str | None,
     *,
@@ -131,7 +131,7 @@ async def add_subscribers(
 ) -> None:
     """Insert many subscribers at once (a loop of follow() would take minutes for 10,000)."""
     ids = list(chat_ids)
-    async with store.engine.begin() as conn:
+    async with store.db.engine.begin() as conn:
         await conn.execute(
             insert(chats),
             [
@@ -151,26 +151,26 @@ async def add_subscribers(
             )
 
 
-async def delivery_rows(store: Store) -> dict[int, dict[str, Any]]:
+async def delivery_rows(store: Storage) -> dict[int, dict[str, Any]]:
     """Every delivery row by id, as plain dicts."""
-    async with store.engine.connect() as conn:
+    async with store.db.engine.connect() as conn:
         result = await conn.execute(select(deliveries).order_by(deliveries.c.id))
         return {row.id: dict(row._mapping) for row in result}
 
 
-async def queued_chats(store: Store, update_id: int) -> set[int]:
+async def queued_chats(store: Storage, update_id: int) -> set[int]:
     """The chats an update has a delivery row for."""
-    async with store.engine.connect() as conn:
+    async with store.db.engine.connect() as conn:
         result = await conn.execute(
-            select(deliveries.c.chat_id).where(deliveries.c.update_id == update_id)
+            select(deliveries.c.chat_id).where(deliveries.c.bulletin_id == update_id)
         )
         return set(result.scalars())
 
 
-async def drain(store: Store, worker: str, limit: int, now: datetime) -> list[Delivery]:
+async def drain(store: Storage, worker: str, limit: int, now: datetime) -> list[Delivery]:
     """Claim until nothing is due, as a worker loop would."""
     claimed: list[Delivery] = []
-    while batch := await store.claim(worker, limit, now=now):
+    while batch := await store.outbox.claim(worker, limit, now=now):
         claimed.extend(batch)
         await asyncio.sleep(0)  # let the other claimers in between batches
     return claimed
@@ -179,94 +179,98 @@ async def drain(store: Store, worker: str, limit: int, now: datetime) -> list[De
 # --------------------------------------------------------------------------- following
 
 
-async def test_follow_and_unfollow_topics(store: Store) -> None:
+async def test_follow_and_unfollow_topics(store: Storage) -> None:
     """Following adds topics; unfollowing the last one leaves the chat following nothing."""
-    assert await store.follow(1, "direct_flights", "en") == Following(
+    assert await store.chats.follow(1, "direct_flights", "en") == Following(
         topics=frozenset({"direct_flights"})
     )
-    assert await store.follow(1, "tourism", "en") == Following(
+    assert await store.chats.follow(1, "tourism", "en") == Following(
         topics=frozenset({"direct_flights", "tourism"})
     )
-    assert await store.follow(1, "tourism", "en") == Following(
+    assert await store.chats.follow(1, "tourism", "en") == Following(
         topics=frozenset({"direct_flights", "tourism"})
     ), "following twice is harmless"
-    assert await store.following(1) == Following(topics=frozenset({"direct_flights", "tourism"}))
+    assert await store.chats.following(1) == Following(
+        topics=frozenset({"direct_flights", "tourism"})
+    )
 
-    assert await store.unfollow(1, "direct_flights") == Following(topics=frozenset({"tourism"}))
-    assert await store.unfollow(1, "tourism") == Following()
-    assert await store.following(1) == Following()
+    assert await store.chats.unfollow(1, "direct_flights") == Following(
+        topics=frozenset({"tourism"})
+    )
+    assert await store.chats.unfollow(1, "tourism") == Following()
+    assert await store.chats.following(1) == Following()
     stats = await store.stats()
     assert (stats.active, stats.inactive) == (0, 1)
 
 
-async def test_follow_all_and_unfollow_one_topic_keeps_all(store: Store) -> None:
+async def test_follow_all_and_unfollow_one_topic_keeps_all(store: Storage) -> None:
     """Documented choice: unfollowing a topic under "all" drops its row but keeps "all"."""
-    await store.follow(1, "direct_flights", "en")
-    following = await store.follow(1, None, "en")
+    await store.chats.follow(1, "direct_flights", "en")
+    following = await store.chats.follow(1, None, "en")
     assert following == Following(all=True, topics=frozenset({"direct_flights"}))
 
-    following = await store.unfollow(1, "direct_flights")
+    following = await store.chats.unfollow(1, "direct_flights")
     assert following == Following(all=True)
     assert following.covers("direct_flights"), "still reached through 'all'"
     assert (await store.stats()).active == 1
 
-    assert await store.unfollow(1, None) == Following()
-    assert await store.following(1) == Following()
+    assert await store.chats.unfollow(1, None) == Following()
+    assert await store.chats.following(1) == Following()
     assert (await store.stats()).inactive == 1
 
 
-async def test_follow_only_replaces_all_with_exactly_these_topics(store: Store) -> None:
-    await store.set_language(1, "az")
-    await store.follow(1, None, "en")
-    following = await store.follow_only(1, ["tourism", "culture"], "en")
+async def test_follow_only_replaces_all_with_exactly_these_topics(store: Storage) -> None:
+    await store.chats.set_language(1, "az")
+    await store.chats.follow(1, None, "en")
+    following = await store.chats.follow_only(1, ["tourism", "culture"], "en")
     assert following == Following(topics=frozenset({"tourism", "culture"}))
     assert not following.covers("direct_flights")
-    assert await store.language(1) == "az", "the language choice is kept"
+    assert (await store.chats.state(1)).language == "az", "the language choice is kept"
     assert (await store.stats()).active == 1
-    assert await store.follow_only(1, [], "en") == Following()
+    assert await store.chats.follow_only(1, [], "en") == Following()
     assert (await store.stats()).inactive == 1
 
 
-async def test_unfollow_all_clears_every_topic(store: Store) -> None:
+async def test_unfollow_all_clears_every_topic(store: Storage) -> None:
     """Unfollowing everything clears the topics too, so following again starts empty."""
-    await store.follow(1, "tourism", "en")
-    await store.follow(1, "culture", "en")
-    assert await store.unfollow(1, None) == Following()
-    assert await store.follow(1, "economy", "en") == Following(topics=frozenset({"economy"}))
+    await store.chats.follow(1, "tourism", "en")
+    await store.chats.follow(1, "culture", "en")
+    assert await store.chats.unfollow(1, None) == Following()
+    assert await store.chats.follow(1, "economy", "en") == Following(topics=frozenset({"economy"}))
 
 
-async def test_unknown_chat_follows_nothing_and_is_not_created(store: Store) -> None:
+async def test_unknown_chat_follows_nothing_and_is_not_created(store: Storage) -> None:
     """Reading or unfollowing an unknown chat stores nothing about it."""
-    assert await store.following(42) == Following()
-    assert await store.language(42) is None
-    assert await store.unfollow(42, "tourism") == Following()
-    assert await store.unfollow(42, None) == Following()
-    assert await store.forget(42) is False
+    assert await store.chats.following(42) == Following()
+    assert (await store.chats.state(42)).language is None
+    assert await store.chats.unfollow(42, "tourism") == Following()
+    assert await store.chats.unfollow(42, None) == Following()
+    assert await store.chats.forget(42) is False
     stats = await store.stats()
     assert (stats.active, stats.inactive) == (0, 0)
 
 
-async def test_following_again_after_deactivation_starts_afresh(store: Store) -> None:
+async def test_following_again_after_deactivation_starts_afresh(store: Storage) -> None:
     """A chat that blocked the bot and comes back does not silently get its old topics back."""
-    await store.follow(1, "tourism", "en")
-    await store.follow(1, None, "en")
-    await store.deactivate(1, "Forbidden: bot was blocked by the user")
-    assert await store.following(1) == Following()
+    await store.chats.follow(1, "tourism", "en")
+    await store.chats.follow(1, None, "en")
+    await store.outbox.deactivate(1, "Forbidden: bot was blocked by the user")
+    assert await store.chats.following(1) == Following()
 
-    assert await store.follow(1, "culture", "en") == Following(topics=frozenset({"culture"}))
-    async with store.engine.connect() as conn:
+    assert await store.chats.follow(1, "culture", "en") == Following(topics=frozenset({"culture"}))
+    async with store.db.engine.connect() as conn:
         reason = (
             await conn.execute(select(chats.c.deactivated_reason).where(chats.c.chat_id == 1))
         ).scalar_one()
     assert reason is None, "reactivation clears the reason"
 
 
-async def test_topic_ids_are_checked(store: Store) -> None:
+async def test_topic_ids_are_checked(store: Storage) -> None:
     """A topic id longer than the column is refused on every database alike."""
     with pytest.raises(ValueError, match="topic id"):
-        await store.follow(1, "x" * 33, "en")
+        await store.chats.follow(1, "x" * 33, "en")
     with pytest.raises(ValueError, match="topic id"):
-        await store.publish("", "text", None)
+        await store.outbox.publish("", "text", None)
 
 
 # --------------------------------------------------------------------------- language
@@ -275,44 +279,46 @@ async def test_topic_ids_are_checked(store: Store) -> None:
 async def test_language_persists_across_reopen(database: Database) -> None:
     """/language is stored, survives a restart, and creates an inactive chat row."""
     store = await database.open()
-    assert await store.language(7) is None
-    await store.set_language(7, "az")
-    await store.set_language(7, "ru")
-    assert await store.language(7) == "ru"
-    assert await store.following(7) == Following()
+    assert (await store.chats.state(7)).language is None
+    await store.chats.set_language(7, "az")
+    await store.chats.set_language(7, "ru")
+    assert (await store.chats.state(7)).language == "ru"
+    assert await store.chats.following(7) == Following()
     stats = await store.stats()
     assert (stats.active, stats.inactive) == (0, 1)
     await store.close()
 
     reopened = await database.open()
-    assert await reopened.language(7) == "ru"
+    assert (await reopened.chats.state(7)).language == "ru"
 
 
-async def test_follow_language_fills_in_but_never_overrides_a_choice(store: Store) -> None:
+async def test_follow_language_fills_in_but_never_overrides_a_choice(store: Storage) -> None:
     """follow()'s language is kept only for chats without an explicit /language choice."""
-    await store.set_language(1, "az")
-    await store.follow(1, "tourism", "ru")
-    assert await store.language(1) == "az"
+    await store.chats.set_language(1, "az")
+    await store.chats.follow(1, "tourism", "ru")
+    assert (await store.chats.state(1)).language == "az"
 
-    await store.follow(2, "tourism", "ru")
-    assert await store.language(2) == "ru"
+    await store.chats.follow(2, "tourism", "ru")
+    assert (await store.chats.state(2)).language == "ru"
 
 
 # --------------------------------------------------------------------------- forget
 
 
-async def test_forget_deletes_everything_about_the_chat(store: Store) -> None:
+async def test_forget_deletes_everything_about_the_chat(store: Storage) -> None:
     """/forget removes the chat row, its follows and its deliveries, and nobody else's."""
-    await store.follow(1, "tourism", "en")
-    await store.follow(2, "tourism", "en")
-    published = await store.publish("tourism", "Visa-free travel from May", author=1, now=NOW)
+    await store.chats.follow(1, "tourism", "en")
+    await store.chats.follow(2, "tourism", "en")
+    published = await store.outbox.publish(
+        "tourism", "Visa-free travel from May", author=1, now=NOW
+    )
     assert published.queued == 2
 
-    assert await store.forget(1) is True
-    assert await store.language(1) is None
-    assert await store.following(1) == Following()
-    assert await queued_chats(store, published.update_id) == {2}
-    async with store.engine.connect() as conn:
+    assert await store.chats.forget(1) is True
+    assert (await store.chats.state(1)).language is None
+    assert await store.chats.following(1) == Following()
+    assert await queued_chats(store, published.bulletin_id) == {2}
+    async with store.db.engine.connect() as conn:
         assert (
             await conn.execute(select(func.count()).where(chats.c.chat_id == 1))
         ).scalar_one() == 0
@@ -320,52 +326,56 @@ async def test_forget_deletes_everything_about_the_chat(store: Store) -> None:
             await conn.execute(select(func.count()).where(follows.c.chat_id == 1))
         ).scalar_one() == 0
         author = (
-            await conn.execute(select(updates.c.author).where(updates.c.id == published.update_id))
+            await conn.execute(
+                select(bulletins.c.author).where(bulletins.c.id == published.bulletin_id)
+            )
         ).scalar_one()
     assert author is None, "the update stays (others got it) but forgets who wrote it"
-    assert await store.following(2) == Following(topics=frozenset({"tourism"}))
-    assert await store.forget(1) is False
+    assert await store.chats.following(2) == Following(topics=frozenset({"tourism"}))
+    assert await store.chats.forget(1) is False
 
 
 # --------------------------------------------------------------------------- publish
 
 
-async def test_publish_reaches_exactly_the_matching_chats(store: Store) -> None:
+async def test_publish_reaches_exactly_the_matching_chats(store: Storage) -> None:
     """A topic reaches its followers and "all"; None reaches every active chat."""
-    await store.follow(1, "direct_flights", "en")
-    await store.follow(2, "tourism", "az")
-    await store.follow(3, None, "ru")
-    await store.follow(4, "direct_flights", "en")
-    await store.deactivate(4, "Forbidden: bot was blocked by the user")
-    await store.follow(5, "direct_flights", "en")
-    await store.unfollow(5, "direct_flights")
-    await store.set_language(6, "en")
+    await store.chats.follow(1, "direct_flights", "en")
+    await store.chats.follow(2, "tourism", "az")
+    await store.chats.follow(3, None, "ru")
+    await store.chats.follow(4, "direct_flights", "en")
+    await store.outbox.deactivate(4, "Forbidden: bot was blocked by the user")
+    await store.chats.follow(5, "direct_flights", "en")
+    await store.chats.unfollow(5, "direct_flights")
+    await store.chats.set_language(6, "en")
 
-    flights = await store.publish("direct_flights", "Baku–Seoul flights from June", 99, now=NOW)
+    flights = await store.outbox.publish(
+        "direct_flights", "Baku–Seoul flights from June", 99, now=NOW
+    )
     assert flights.queued == 2
-    assert await queued_chats(store, flights.update_id) == {1, 3}
+    assert await queued_chats(store, flights.bulletin_id) == {1, 3}
 
-    everyone = await store.publish(None, "New interview next week", 99, now=NOW)
+    everyone = await store.outbox.publish(None, "New interview next week", 99, now=NOW)
     assert everyone.queued == 3
-    assert await queued_chats(store, everyone.update_id) == {1, 2, 3}
+    assert await queued_chats(store, everyone.bulletin_id) == {1, 2, 3}
 
-    nobody = await store.publish("culture", "Korean film week", None, now=NOW)
+    nobody = await store.outbox.publish("culture", "Korean film week", None, now=NOW)
     assert nobody.queued == 1, "only the chat following everything"
-    assert await queued_chats(store, nobody.update_id) == {3}
+    assert await queued_chats(store, nobody.bulletin_id) == {3}
 
-    claimed = await store.claim("w", 10, now=NOW)
-    assert {(d.update_id, d.chat_id) for d in claimed} == {
-        (flights.update_id, 1),
-        (flights.update_id, 3),
-        (everyone.update_id, 1),
-        (everyone.update_id, 2),
-        (everyone.update_id, 3),
-        (nobody.update_id, 3),
+    claimed = await store.outbox.claim("w", 10, now=NOW)
+    assert {(d.bulletin_id, d.chat_id) for d in claimed} == {
+        (flights.bulletin_id, 1),
+        (flights.bulletin_id, 3),
+        (everyone.bulletin_id, 1),
+        (everyone.bulletin_id, 2),
+        (everyone.bulletin_id, 3),
+        (nobody.bulletin_id, 3),
     }
-    by_chat = {d.chat_id: d for d in claimed if d.update_id == flights.update_id}
+    by_chat = {d.chat_id: d for d in claimed if d.bulletin_id == flights.bulletin_id}
     assert by_chat[1] == Delivery(
         id=by_chat[1].id,
-        update_id=flights.update_id,
+        bulletin_id=flights.bulletin_id,
         chat_id=1,
         topic="direct_flights",
         text="Baku–Seoul flights from June",
@@ -373,22 +383,22 @@ async def test_publish_reaches_exactly_the_matching_chats(store: Store) -> None:
         attempts=0,
     )
     assert by_chat[3].lang == "ru"
-    assert {d.topic for d in claimed if d.update_id == everyone.update_id} == {None}
+    assert {d.topic for d in claimed if d.bulletin_id == everyone.bulletin_id} == {None}
 
 
-async def test_publish_to_ten_thousand_subscribers(store: Store) -> None:
+async def test_publish_to_ten_thousand_subscribers(store: Storage) -> None:
     """One INSERT ... SELECT queues 10,000 deliveries (timing printed, not asserted)."""
     await add_subscribers(store, range(1, 10_001), "direct_flights")
     await add_subscribers(store, range(10_001, 10_501), "tourism")
     await add_subscribers(store, range(10_501, 11_001), "direct_flights", active=False)
 
     started = time.perf_counter()
-    result = await store.publish("direct_flights", "Flights start on 1 June", None, now=NOW)
+    result = await store.outbox.publish("direct_flights", "Flights start on 1 June", None, now=NOW)
     elapsed = time.perf_counter() - started
 
-    print(f"\npublish to 10,000 subscribers on {store.engine.dialect.name}: {elapsed:.3f}s")
+    print(f"\npublish to 10,000 subscribers on {store.db.engine.dialect.name}: {elapsed:.3f}s")
     assert result.queued == 10_000
-    chats_queued = await queued_chats(store, result.update_id)
+    chats_queued = await queued_chats(store, result.bulletin_id)
     assert chats_queued == set(range(1, 10_001))
     stats = await store.stats()
     assert stats.deliveries[DeliveryStatus.QUEUED] == 10_000
@@ -397,20 +407,22 @@ async def test_publish_to_ten_thousand_subscribers(store: Store) -> None:
 # --------------------------------------------------------------------------- claim
 
 
-async def test_claim_takes_due_rows_oldest_first_and_only_once(store: Store) -> None:
+async def test_claim_takes_due_rows_oldest_first_and_only_once(store: Storage) -> None:
     """claim() moves rows to sending with its worker name; a second claim gets the rest."""
     await add_subscribers(store, range(1, 4), None)
-    first = await store.publish(None, "first", None, now=NOW)
-    second = await store.publish(None, "second", None, now=NOW + timedelta(seconds=1))
+    first = await store.outbox.publish(None, "first", None, now=NOW)
+    second = await store.outbox.publish(None, "second", None, now=NOW + timedelta(seconds=1))
 
-    assert await store.claim("w1", 10, now=NOW - timedelta(seconds=1)) == [], "nothing due yet"
-    batch = await store.claim("w1", 4, now=NOW + timedelta(seconds=5))
-    assert [d.update_id for d in batch] == [first.update_id] * 3 + [second.update_id]
-    rest = await store.claim("w2", 10, now=NOW + timedelta(seconds=5))
-    assert [d.update_id for d in rest] == [second.update_id] * 2
+    assert await store.outbox.claim("w1", 10, now=NOW - timedelta(seconds=1)) == [], (
+        "nothing due yet"
+    )
+    batch = await store.outbox.claim("w1", 4, now=NOW + timedelta(seconds=5))
+    assert [d.bulletin_id for d in batch] == [first.bulletin_id] * 3 + [second.bulletin_id]
+    rest = await store.outbox.claim("w2", 10, now=NOW + timedelta(seconds=5))
+    assert [d.bulletin_id for d in rest] == [second.bulletin_id] * 2
     assert not {d.id for d in batch} & {d.id for d in rest}
-    assert await store.claim("w3", 10, now=NOW + timedelta(seconds=5)) == []
-    assert await store.claim("w3", 0, now=NOW) == []
+    assert await store.outbox.claim("w3", 10, now=NOW + timedelta(seconds=5)) == []
+    assert await store.outbox.claim("w3", 0, now=NOW) == []
 
     rows = await delivery_rows(store)
     assert {rows[d.id]["claimed_by"] for d in batch} == {"w1"}
@@ -424,7 +436,7 @@ async def test_two_stores_claiming_at_once_never_share_a_row(database: Database)
     first = await database.open()
     second = await database.open()
     await add_subscribers(first, range(1, 401), None)
-    published = await first.publish(None, "Broadcast", None, now=NOW)
+    published = await first.outbox.publish(None, "Broadcast", None, now=NOW)
     assert published.queued == 400
 
     batches = await asyncio.gather(
@@ -452,7 +464,7 @@ async def test_claim_skips_rows_another_replica_is_claiming(database: Database) 
     """PostgreSQL: rows locked by another transaction are skipped at once, not waited for."""
     store = await database.open()
     await add_subscribers(store, range(1, 11), None)
-    await store.publish(None, "Broadcast", None, now=NOW)
+    await store.outbox.publish(None, "Broadcast", None, now=NOW)
 
     other = database.engine()
     async with other.connect() as conn, conn.begin():
@@ -465,7 +477,7 @@ async def test_claim_skips_rows_another_replica_is_claiming(database: Database) 
             .scalars()
             .all()
         )
-        claimed = await asyncio.wait_for(store.claim("w", 100, now=NOW), timeout=10)
+        claimed = await asyncio.wait_for(store.outbox.claim("w", 100, now=NOW), timeout=10)
     assert len(claimed) == 6
     assert not {d.id for d in claimed} & set(locked)
 
@@ -473,60 +485,60 @@ async def test_claim_skips_rows_another_replica_is_claiming(database: Database) 
 # --------------------------------------------------------------------------- outcomes
 
 
-async def test_retry_later_is_honoured_by_claim(store: Store) -> None:
+async def test_retry_later_is_honoured_by_claim(store: Storage) -> None:
     """A retried delivery comes back only once its delay is over, with the attempt counted."""
-    await store.follow(1, "tourism", "en")
-    await store.publish("tourism", "News", None, now=NOW)
-    (delivery,) = await store.claim("w", 10, now=NOW)
+    await store.chats.follow(1, "tourism", "en")
+    await store.outbox.publish("tourism", "News", None, now=NOW)
+    (delivery,) = await store.outbox.claim("w", 10, now=NOW)
 
-    await store.retry_later(delivery.id, 60, "TimedOut", now=NOW)
+    await store.outbox.retry_later(delivery.id, 60, "TimedOut", now=NOW)
     row = (await delivery_rows(store))[delivery.id]
     assert (row["status"], row["attempts"], row["error"]) == ("queued", 1, "TimedOut")
     assert row["next_attempt_at"] == NOW + timedelta(seconds=60)
     assert row["claimed_by"] is None
 
-    assert await store.claim("w", 10, now=NOW + timedelta(seconds=59)) == []
-    (again,) = await store.claim("w", 10, now=NOW + timedelta(seconds=60))
+    assert await store.outbox.claim("w", 10, now=NOW + timedelta(seconds=59)) == []
+    (again,) = await store.outbox.claim("w", 10, now=NOW + timedelta(seconds=60))
     assert (again.id, again.attempts) == (delivery.id, 1)
 
-    await store.mark_failed(again.id, "BadRequest: message is too long")
+    await store.outbox.mark_failed(again.id, "BadRequest: message is too long")
     row = (await delivery_rows(store))[delivery.id]
     assert (row["status"], row["attempts"]) == ("failed", 2)
     assert row["error"] == "BadRequest: message is too long"
-    await store.retry_later(again.id, 0, "late retry", now=NOW)
+    await store.outbox.retry_later(again.id, 0, "late retry", now=NOW)
     assert (await delivery_rows(store))[delivery.id]["status"] == "failed", "failed is final"
 
     with pytest.raises(ValueError, match="delay"):
-        await store.retry_later(again.id, -1, "negative", now=NOW)
+        await store.outbox.retry_later(again.id, -1, "negative", now=NOW)
 
 
-async def test_mark_sent_records_the_time(store: Store) -> None:
+async def test_mark_sent_records_the_time(store: Storage) -> None:
     """mark_sent() is final: the row is sent, with its time, and never claimed again."""
-    await store.follow(1, "tourism", "en")
-    await store.publish("tourism", "News", None, now=NOW)
-    (delivery,) = await store.claim("w", 10, now=NOW)
-    await store.mark_sent(delivery.id, now=NOW + timedelta(seconds=2))
+    await store.chats.follow(1, "tourism", "en")
+    await store.outbox.publish("tourism", "News", None, now=NOW)
+    (delivery,) = await store.outbox.claim("w", 10, now=NOW)
+    await store.outbox.mark_sent([delivery.id], now=NOW + timedelta(seconds=2))
     row = (await delivery_rows(store))[delivery.id]
     assert (row["status"], row["sent_at"]) == ("sent", NOW + timedelta(seconds=2))
     assert row["sent_at"].tzinfo is not None
-    assert await store.claim("w", 10, now=NOW + timedelta(days=1)) == []
-    assert await store.release_expired(0, now=NOW + timedelta(days=1)) == 0
+    assert await store.outbox.claim("w", 10, now=NOW + timedelta(days=1)) == []
+    assert await store.outbox.release_expired(0, now=NOW + timedelta(days=1)) == 0
 
 
-async def test_deactivate_fails_pending_deliveries(store: Store) -> None:
+async def test_deactivate_fails_pending_deliveries(store: Storage) -> None:
     """A blocked chat goes inactive; its queued and in-flight deliveries fail; sent ones stay."""
-    await store.follow(1, "tourism", "en")
-    await store.follow(2, "tourism", "en")
-    await store.publish("tourism", "one", None, now=NOW)
-    sent = [d for d in await store.claim("w", 10, now=NOW) if d.chat_id == 1]
-    await store.mark_sent(sent[0].id, now=NOW)
-    await store.publish("tourism", "two", None, now=NOW + timedelta(seconds=1))
-    await store.publish("tourism", "three", None, now=NOW + timedelta(seconds=2))
-    in_flight = await store.claim("w", 2, now=NOW + timedelta(seconds=3))
+    await store.chats.follow(1, "tourism", "en")
+    await store.chats.follow(2, "tourism", "en")
+    await store.outbox.publish("tourism", "one", None, now=NOW)
+    sent = [d for d in await store.outbox.claim("w", 10, now=NOW) if d.chat_id == 1]
+    await store.outbox.mark_sent([sent[0].id], now=NOW)
+    await store.outbox.publish("tourism", "two", None, now=NOW + timedelta(seconds=1))
+    await store.outbox.publish("tourism", "three", None, now=NOW + timedelta(seconds=2))
+    in_flight = await store.outbox.claim("w", 2, now=NOW + timedelta(seconds=3))
     assert [(d.chat_id, d.text) for d in in_flight] == [(1, "two"), (2, "two")]
 
     reason = "Forbidden: bot was blocked by the user"
-    assert await store.deactivate(1, reason) == 2
+    assert await store.outbox.deactivate(1, reason) == 2
 
     rows = [row for row in (await delivery_rows(store)).values() if row["chat_id"] == 1]
     assert sorted((row["status"], row["error"]) for row in rows) == [
@@ -534,28 +546,30 @@ async def test_deactivate_fails_pending_deliveries(store: Store) -> None:
         ("failed", reason),
         ("sent", None),
     ]
-    assert all(d.chat_id == 2 for d in await store.claim("w", 10, now=NOW + timedelta(days=1)))
-    assert await store.following(1) == Following()
-    later = await store.publish("tourism", "four", None, now=NOW + timedelta(days=2))
-    assert await queued_chats(store, later.update_id) == {2}
-    async with store.engine.connect() as conn:
+    assert all(
+        d.chat_id == 2 for d in await store.outbox.claim("w", 10, now=NOW + timedelta(days=1))
+    )
+    assert await store.chats.following(1) == Following()
+    later = await store.outbox.publish("tourism", "four", None, now=NOW + timedelta(days=2))
+    assert await queued_chats(store, later.bulletin_id) == {2}
+    async with store.db.engine.connect() as conn:
         stored = (
             await conn.execute(select(chats.c.deactivated_reason).where(chats.c.chat_id == 1))
         ).scalar_one()
     assert stored == reason
 
 
-async def test_release_expired_requeues_stuck_deliveries(store: Store) -> None:
+async def test_release_expired_requeues_stuck_deliveries(store: Storage) -> None:
     """Rows a dead worker left in sending go back to the queue once their lease is over."""
     await add_subscribers(store, range(1, 4), "tourism")
-    await store.publish("tourism", "News", None, now=NOW)
-    claimed = await store.claim("crashed", 10, now=NOW)
-    await store.mark_sent(claimed[0].id, now=NOW)
+    await store.outbox.publish("tourism", "News", None, now=NOW)
+    claimed = await store.outbox.claim("crashed", 10, now=NOW)
+    await store.outbox.mark_sent([claimed[0].id], now=NOW)
 
-    assert await store.release_expired(300, now=NOW + timedelta(seconds=299)) == 0
-    assert await store.release_expired(300, now=NOW + timedelta(seconds=301)) == 2
+    assert await store.outbox.release_expired(300, now=NOW + timedelta(seconds=299)) == 0
+    assert await store.outbox.release_expired(300, now=NOW + timedelta(seconds=301)) == 2
 
-    again = await store.claim("survivor", 10, now=NOW + timedelta(seconds=302))
+    again = await store.outbox.claim("survivor", 10, now=NOW + timedelta(seconds=302))
     assert sorted(d.id for d in again) == sorted(d.id for d in claimed[1:])
     assert all(d.attempts == 0 for d in again), "a release is not a failed attempt"
     rows = await delivery_rows(store)
@@ -566,16 +580,16 @@ async def test_release_expired_requeues_stuck_deliveries(store: Store) -> None:
 # --------------------------------------------------------------------------- questions
 
 
-async def test_questions_keep_only_unanswered_texts_until_pruned(store: Store) -> None:
+async def test_questions_keep_only_unanswered_texts_until_pruned(store: Storage) -> None:
     """Answered questions are counted without text; unanswered texts are clipped and pruned."""
-    await store.record_question("direct_flights", "en", "when are the flights?", now=NOW)
-    await store.record_question(None, "ru", "какая погода?", now=NOW - timedelta(days=40))
-    await store.record_question(None, "en", "x" * 600, now=NOW - timedelta(days=1))
+    await store.questions.record([Question("direct_flights", "en", "when are the flights?", NOW)])
+    await store.questions.record([Question(None, "ru", "какая погода?", NOW - timedelta(days=40))])
+    await store.questions.record([Question(None, "en", "x" * 600, NOW - timedelta(days=1))])
 
-    async with store.engine.connect() as conn:
+    async with store.db.engine.connect() as conn:
         texts = dict((await conn.execute(select(questions.c.lang, questions.c.text))).all())
     assert len(texts["en"] or "") == 500
-    async with store.engine.connect() as conn:
+    async with store.db.engine.connect() as conn:
         answered = (
             await conn.execute(
                 select(questions.c.text).where(questions.c.topic == "direct_flights")
@@ -583,44 +597,46 @@ async def test_questions_keep_only_unanswered_texts_until_pruned(store: Store) -
         ).scalar_one()
     assert answered is None, "answered questions are counted, not kept"
 
-    assert await store.prune_questions(30, now=NOW) == 1
-    assert await store.prune_questions(30, now=NOW) == 0
+    assert await store.questions.prune(30, now=NOW) == 1
+    assert await store.questions.prune(30, now=NOW) == 0
     stats = await store.stats()
     assert [q.text for q in stats.recent_questions] == ["x" * 499 + "…"]
     assert stats.questions == {None: 2, "direct_flights": 1}, "pruning keeps the counts"
 
-    assert await store.prune_questions(0, now=NOW) == 1
+    assert await store.questions.prune(0, now=NOW) == 1
     assert (await store.stats()).recent_questions == ()
 
 
 # --------------------------------------------------------------------------- stats
 
 
-async def test_stats_figures(store: Store) -> None:
+async def test_stats_figures(store: Storage) -> None:
     """stats() counts subscribers, followers per topic, updates, deliveries and questions."""
-    await store.follow(1, "tourism", "en")
-    await store.follow(1, "culture", "en")
-    await store.follow(2, "tourism", "az")
-    await store.follow(3, None, "ru")
-    await store.follow(4, "tourism", "en")
-    await store.deactivate(4, "Forbidden")
-    await store.set_language(5, "en")
+    await store.chats.follow(1, "tourism", "en")
+    await store.chats.follow(1, "culture", "en")
+    await store.chats.follow(2, "tourism", "az")
+    await store.chats.follow(3, None, "ru")
+    await store.chats.follow(4, "tourism", "en")
+    await store.outbox.deactivate(4, "Forbidden")
+    await store.chats.set_language(5, "en")
 
-    await store.publish("tourism", "one", None, now=NOW)
-    claimed = await store.claim("w", 2, now=NOW)
-    await store.mark_sent(claimed[0].id, now=NOW)
-    await store.mark_failed(claimed[1].id, "BadRequest")
-    await store.publish("culture", "two", None, now=NOW)
+    await store.outbox.publish("tourism", "one", None, now=NOW)
+    claimed = await store.outbox.claim("w", 2, now=NOW)
+    await store.outbox.mark_sent([claimed[0].id], now=NOW)
+    await store.outbox.mark_failed(claimed[1].id, "BadRequest")
+    await store.outbox.publish("culture", "two", None, now=NOW)
     for minute, (topic, text_) in enumerate(
         [("tourism", None), (None, "first"), (None, "second"), (None, "third")]
     ):
-        await store.record_question(topic, "en", text_, now=NOW + timedelta(minutes=minute))
+        await store.questions.record(
+            [Question(topic, "en", text_, NOW + timedelta(minutes=minute))]
+        )
 
     stats = await store.stats(recent=2)
     assert (stats.active, stats.inactive) == (3, 2)
     assert stats.follows_all == 1
     assert dict(stats.followers) == {"culture": 1, "tourism": 2}
-    assert stats.updates == 2
+    assert stats.bulletins == 2
     assert dict(stats.deliveries) == {
         DeliveryStatus.QUEUED: 3,
         DeliveryStatus.SENDING: 0,
@@ -634,10 +650,10 @@ async def test_stats_figures(store: Store) -> None:
     ]
 
 
-async def test_stats_of_an_empty_database(store: Store) -> None:
+async def test_stats_of_an_empty_database(store: Storage) -> None:
     """Every figure is zero (and every delivery status present) before anything happens."""
     stats = await store.stats()
-    assert (stats.active, stats.inactive, stats.follows_all, stats.updates) == (0, 0, 0, 0)
+    assert (stats.active, stats.inactive, stats.follows_all, stats.bulletins) == (0, 0, 0, 0)
     assert dict(stats.deliveries) == dict.fromkeys(DeliveryStatus, 0)
     assert (dict(stats.followers), dict(stats.questions), stats.recent_questions) == ({}, {}, ())
 
@@ -683,31 +699,33 @@ async def test_upgrade_from_version_1_keeps_the_data(database: Database) -> None
     await engine.dispose()
 
     store = await database.open()
-    async with store.engine.connect() as conn:
+    async with store.db.engine.connect() as conn:
         version = (await conn.execute(select(schema_version.c.version))).scalar_one()
         created = (
             await conn.execute(select(chats.c.created_at).where(chats.c.chat_id == 1))
         ).scalar_one()
     assert version == LATEST_VERSION
     assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
-    assert await store.language(1) == "az"
-    assert await store.language(2) is None
-    assert await store.following(1) == Following(topics=frozenset({"direct_flights", "tourism"}))
-    assert await store.following(2) == Following(all=True)
-    assert await store.following(3) == Following()
+    assert (await store.chats.state(1)).language == "az"
+    assert (await store.chats.state(2)).language is None
+    assert await store.chats.following(1) == Following(
+        topics=frozenset({"direct_flights", "tourism"})
+    )
+    assert await store.chats.following(2) == Following(all=True)
+    assert await store.chats.following(3) == Following()
 
-    published = await store.publish("tourism", "Visa news", None, now=NOW)
-    assert await queued_chats(store, published.update_id) == {1, 2}
-    (delivery, *_) = await store.claim("w", 10, now=NOW)
-    await store.mark_sent(delivery.id, now=NOW)
-    await store.deactivate(2, "Forbidden")
-    await store.record_question(None, "en", "weather?", now=NOW)
+    published = await store.outbox.publish("tourism", "Visa news", None, now=NOW)
+    assert await queued_chats(store, published.bulletin_id) == {1, 2}
+    (delivery, *_) = await store.outbox.claim("w", 10, now=NOW)
+    await store.outbox.mark_sent([delivery.id], now=NOW)
+    await store.outbox.deactivate(2, "Forbidden")
+    await store.questions.record([Question(None, "en", "weather?", NOW)])
     stats = await store.stats()
-    assert (stats.updates, stats.deliveries[DeliveryStatus.SENT]) == (1, 1)
+    assert (stats.bulletins, stats.deliveries[DeliveryStatus.SENT]) == (1, 1)
     assert stats.deliveries[DeliveryStatus.FAILED] == 1
 
 
-async def test_migrated_schema_matches_the_tables(store: Store) -> None:
+async def test_migrated_schema_matches_the_tables(store: Storage) -> None:
     """Running every migration yields exactly the columns and indexes ``tables.py`` declares."""
 
     def describe(sync: Any) -> dict[str, tuple[set[str], set[str | None]]]:
@@ -720,7 +738,7 @@ async def test_migrated_schema_matches_the_tables(store: Store) -> None:
             for name in metadata.tables
         }
 
-    async with store.engine.connect() as conn:
+    async with store.db.engine.connect() as conn:
         actual = await conn.run_sync(describe)
     for name, table in metadata.tables.items():
         columns, indexes = actual[name]
@@ -733,17 +751,17 @@ async def test_opening_an_up_to_date_database_changes_nothing(
 ) -> None:
     """The second start-up finds the latest version and runs no step."""
     store = await database.open()
-    await store.follow(1, "tourism", "en")
+    await store.chats.follow(1, "tourism", "en")
     await store.close()
 
     with caplog.at_level(logging.INFO, logger="bot.storage"):
         reopened = await database.open()
     assert not [r for r in caplog.records if "upgraded" in r.getMessage()]
-    assert await reopened.following(1) == Following(topics=frozenset({"tourism"}))
-    async with reopened.engine.connect() as conn:
+    assert await reopened.chats.following(1) == Following(topics=frozenset({"tourism"}))
+    async with reopened.db.engine.connect() as conn:
         versions = (await conn.execute(select(schema_version.c.version))).scalars().all()
     assert versions == [LATEST_VERSION]
-    assert await migrate(reopened.engine) == LATEST_VERSION
+    assert await migrate(reopened.db.engine) == LATEST_VERSION
 
 
 async def test_unversioned_first_release_database_is_adopted(database: Database) -> None:
@@ -762,24 +780,24 @@ async def test_unversioned_first_release_database_is_adopted(database: Database)
     await engine.dispose()
 
     store = await database.open()
-    assert await store.following(9) == Following(all=True)
-    assert await store.language(9) == "ru"
+    assert await store.chats.following(9) == Following(all=True)
+    assert (await store.chats.state(9)).language == "ru"
 
 
 async def test_a_newer_database_is_refused(database: Database) -> None:
     """A database written by a later release fails fast instead of being misread."""
     store = await database.open()
-    async with store.engine.begin() as conn:
+    async with store.db.engine.begin() as conn:
         await conn.execute(update(schema_version).values(version=LATEST_VERSION + 1))
     await store.close()
     with pytest.raises(SchemaError, match="newer than this code"):
         await database.open()
 
 
-async def test_naive_times_are_refused(store: Store) -> None:
+async def test_naive_times_are_refused(store: Storage) -> None:
     """A time without a zone is ambiguous; the store refuses it rather than guess."""
     with pytest.raises(ValueError, match="naive"):
-        await store.publish(None, "text", None, now=datetime(2025, 1, 1))
+        await store.outbox.publish(None, "text", None, now=datetime(2025, 1, 1))
 
 
 # --------------------------------------------------------------------------- set-up
@@ -790,10 +808,10 @@ async def test_sqlite_file_is_created_with_wal_foreign_keys_and_busy_timeout(
 ) -> None:
     """A new SQLite file gets its folder, WAL journal, foreign keys and a busy timeout."""
     path = tmp_path / "nested" / "state" / "bot.sqlite3"
-    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    store = await Storage.open(f"sqlite+aiosqlite:///{path}")
     try:
         assert path.is_file()
-        async with store.engine.connect() as conn:
+        async with store.db.engine.connect() as conn:
             pragmas = {
                 name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
                 for name in ("journal_mode", "foreign_keys", "busy_timeout")
@@ -819,26 +837,26 @@ def test_subscriptions_never_import_telegram() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-async def test_chat_state_reads_language_and_following_together(store: Store) -> None:
-    assert await store.chat_state(5) == ChatState(None, Following())
-    await store.set_language(5, "ru")
-    await store.follow(5, "culture", "en")
-    assert await store.chat_state(5) == ChatState("ru", Following(topics=frozenset({"culture"})))
-    await store.deactivate(5, "blocked")
-    assert await store.chat_state(5) == ChatState("ru", Following())
+async def test_chat_state_reads_language_and_following_together(store: Storage) -> None:
+    assert await store.chats.state(5) == ChatState(None, Following())
+    await store.chats.set_language(5, "ru")
+    await store.chats.follow(5, "culture", "en")
+    assert await store.chats.state(5) == ChatState("ru", Following(topics=frozenset({"culture"})))
+    await store.outbox.deactivate(5, "blocked")
+    assert await store.chats.state(5) == ChatState("ru", Following())
 
 
 async def test_record_questions_counts_a_batch_and_keeps_only_unanswered_text(
-    store: Store,
+    store: Storage,
 ) -> None:
-    await store.record_questions(
+    await store.questions.record(
         [
             Question("direct_flights", "en", "flights?", NOW),
             Question("direct_flights", "ru", "рейсы?", NOW),
             Question(None, "az", "hava necədir " * 100, NOW),
         ]
     )
-    await store.record_questions([])
+    await store.questions.record([])
     stats = await store.stats()
     assert stats.questions == {"direct_flights": 2, None: 1}
     [recent] = stats.recent_questions

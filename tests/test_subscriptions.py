@@ -37,12 +37,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import callback_data, markup
 from bot.app import WORKER_POOL_SIZE, BotApplication, build_application
-from bot.chats import format_stats
 from bot.classifier import Classifier
 from bot.content import Content
-from bot.conversation import Action, ActionKind, Conversation
+from bot.conversation import Conversation
 from bot.delivery.worker import FLUSH_SIZE
-from bot.storage import LATEST_VERSION, DeliveryStatus, Store, migrate
+from bot.replies import Action, ActionKind
+from bot.reports import format_stats
+from bot.storage import LATEST_VERSION, DeliveryStatus, Storage, migrate
 from bot.storage.database import create_engine
 from bot.storage.migrations import schema_version
 from bot.storage.tables import chats, deliveries, follows
@@ -127,15 +128,15 @@ async def pg_database_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
+async def store(database_url: str) -> AsyncIterator[Storage]:
     """The test's own view of the bot's database (set-up and checks go through it)."""
     async with opened(database_url) as own:
         yield own
 
 
 @contextlib.asynccontextmanager
-async def opened(database_url: str) -> AsyncIterator[Store]:
-    store = await Store.open(database_url)
+async def opened(database_url: str) -> AsyncIterator[Storage]:
+    store = await Storage.open(database_url)
     try:
         yield store
     finally:
@@ -143,12 +144,12 @@ async def opened(database_url: str) -> AsyncIterator[Store]:
 
 
 async def add_subscribers(
-    store: Store, chat_ids: Iterable[int], topic: str | None = None, lang: str = "en"
+    store: Storage, chat_ids: Iterable[int], topic: str | None = None, lang: str = "en"
 ) -> list[int]:
     """Insert many active subscribers in one transaction (follow() in a loop is slower)."""
     ids = list(chat_ids)
     now = datetime.now(UTC)
-    async with store.engine.begin() as conn:
+    async with store.db.engine.begin() as conn:
         await conn.execute(
             insert(chats),
             [
@@ -167,13 +168,13 @@ async def add_subscribers(
     return ids
 
 
-async def delivery_rows(store: Store) -> list[dict[str, Any]]:
-    async with store.engine.connect() as conn:
+async def delivery_rows(store: Storage) -> list[dict[str, Any]]:
+    async with store.db.engine.connect() as conn:
         result = await conn.execute(select(deliveries).order_by(deliveries.c.id))
         return [dict(row._mapping) for row in result]
 
 
-async def wait_drained(store: Store, timeout: float = 20.0) -> dict[DeliveryStatus, int]:
+async def wait_drained(store: Storage, timeout: float = 20.0) -> dict[DeliveryStatus, int]:
     """Wait until no delivery is queued or being sent; return the counts per status."""
     deadline = time.monotonic() + timeout
     while True:
@@ -196,7 +197,7 @@ async def server() -> AsyncIterator[FakeBotAPI]:
 
 @contextlib.asynccontextmanager
 async def bot(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, **env: str
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path, database_url: str, **env: str
 ) -> AsyncIterator[BotApplication]:
     """The real application in-process on ``database_url`` (ADMIN an editor), started as
     ``tests.botharness.running_bot`` does. Stopping goes through every step even when one
@@ -209,7 +210,7 @@ async def bot(
         BOT_ADMIN_IDS=str(ADMIN),
         **env,
     )
-    application = build_application(settings, engine)
+    application = build_application(settings, conversation)
     post_init, post_stop = application.post_init, application.post_stop
     post_shutdown = application.post_shutdown
     assert post_init is not None and post_stop is not None and post_shutdown is not None
@@ -240,9 +241,9 @@ async def bot(
 
 @pytest.fixture
 async def app(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path, database_url: str
 ) -> AsyncIterator[BotApplication]:
-    async with bot(server, engine, tmp_path, database_url) as application:
+    async with bot(server, conversation, tmp_path, database_url) as application:
         yield application
 
 
@@ -264,13 +265,13 @@ def state_dir(tmp_path: Path, model_cache: Path, name: str = "state") -> Path:
 # --------------------------------------------------------------------------- chatting
 
 
-def say(engine: Conversation, key: str, lang: Lang = "en", **fields: str) -> str:
+def say(conversation: Conversation, key: str, lang: Lang = "en", **fields: str) -> str:
     """An interface text as the content has it (tests do not pin the wording)."""
-    return engine.content.text(key, lang, **fields)
+    return conversation.content.text(key, lang, **fields)
 
 
-def title(engine: Conversation, topic: str, lang: Lang = "en") -> str:
-    found = engine.topic_title(topic, lang)
+def title(conversation: Conversation, topic: str, lang: Lang = "en") -> str:
+    found = conversation.title(topic, lang)
     assert found is not None
     return found
 
@@ -369,96 +370,105 @@ def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
 
 
 async def test_subscribe_unsubscribe_and_subscriptions_in_each_state(
-    app: BotApplication, server: FakeBotAPI, store: Store, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, store: Storage, conversation: Conversation
 ) -> None:
-    none = say(engine, "subscriptions_none")
+    none = say(conversation, "subscriptions_none")
     assert await ask(server, "/subscriptions") == none
 
-    assert await ask(server, "/subscribe") == say(engine, "followed_all")
-    assert await store.following(USER) == Following(all=True)
-    assert await ask(server, "/subscriptions") == say(engine, "subscriptions_all")
+    assert await ask(server, "/subscribe") == say(conversation, "followed_all")
+    assert await store.chats.following(USER) == Following(all=True)
+    assert await ask(server, "/subscriptions") == say(conversation, "subscriptions_all")
 
-    assert await ask(server, "/unsubscribe") == say(engine, "unfollowed_all")
-    assert await store.following(USER) == Following()
+    assert await ask(server, "/unsubscribe") == say(conversation, "unfollowed_all")
+    assert await store.chats.following(USER) == Following()
     assert await ask(server, "/subscriptions") == none
 
-    flights, tourism = title(engine, "direct_flights"), title(engine, "tourism")
+    flights, tourism = title(conversation, "direct_flights"), title(conversation, "tourism")
     reply = await ask(server, "/subscribe direct_flights")
-    assert reply == say(engine, "followed_topic", topic=flights)
+    assert reply == say(conversation, "followed_topic", topic=flights)
     await ask(server, "/subscribe tourism")
     assert await ask(server, "/subscriptions") == say(
-        engine, "subscriptions_topics", topics=f"{flights}, {tourism}"
+        conversation, "subscriptions_topics", topics=f"{flights}, {tourism}"
     ), "in the interview's order"
 
     for unknown in ("nope", "about"):  # "about" is a conversation topic, not an interview one
         call = await ask_call(server, f"/subscribe {unknown}")
-        assert call.params["text"] == say(engine, "unknown_topic", topic=unknown)
+        assert call.params["text"] == say(conversation, "unknown_topic", topic=unknown)
         assert [a.arg for a in actions(call)] == INTERVIEW_IDS, "the menu comes with it"
     call = await ask_call(server, "/subscribe <b>x")
-    assert call.params["text"] == say(engine, "unknown_topic", topic="&lt;b&gt;x"), "escaped"
-    assert await store.following(USER) == Following(topics=frozenset({"direct_flights", "tourism"}))
-
-    reply = await ask(server, "/unsubscribe direct_flights")
-    assert reply == say(engine, "unfollowed_topic", topic=flights)
-    reply = await ask(server, "/unsubscribe nope")
-    assert reply == say(engine, "unknown_topic", topic="nope")
-    assert await ask(server, "/subscriptions") == say(
-        engine, "subscriptions_topics", topics=tourism
+    assert call.params["text"] == say(conversation, "unknown_topic", topic="&lt;b&gt;x"), "escaped"
+    assert await store.chats.following(USER) == Following(
+        topics=frozenset({"direct_flights", "tourism"})
     )
 
-    assert await ask(server, "/subscribe all") == say(engine, "followed_all")
-    assert await ask(server, "/subscriptions") == say(engine, "subscriptions_all")
-    assert await ask(server, "/unsubscribe all") == say(engine, "unfollowed_all")
+    reply = await ask(server, "/unsubscribe direct_flights")
+    assert reply == say(conversation, "unfollowed_topic", topic=flights)
+    reply = await ask(server, "/unsubscribe nope")
+    assert reply == say(conversation, "unknown_topic", topic="nope")
+    assert await ask(server, "/subscriptions") == say(
+        conversation, "subscriptions_topics", topics=tourism
+    )
+
+    assert await ask(server, "/subscribe all") == say(conversation, "followed_all")
+    assert await ask(server, "/subscriptions") == say(conversation, "subscriptions_all")
+    assert await ask(server, "/unsubscribe all") == say(conversation, "unfollowed_all")
     assert await ask(server, "/subscriptions") == none
     stats = await store.stats()
     assert (stats.active, stats.inactive) == (0, 1), "kept as inactive until /forget"
 
 
 async def test_forget_deletes_subscriptions_and_language(
-    app: BotApplication, server: FakeBotAPI, store: Store, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, store: Storage, conversation: Conversation
 ) -> None:
     await ask(server, "/subscribe direct_flights")
     menu = await ask_call(server, "/language")
     await press(server, menu, Action(ActionKind.LANGUAGE, "az"))
-    assert await store.language(USER) == "az"
+    assert (await store.chats.state(USER)).language == "az"
     assert await ask(server, "/subscriptions") == say(
-        engine, "subscriptions_topics", "az", topics=title(engine, "direct_flights", "az")
+        conversation,
+        "subscriptions_topics",
+        "az",
+        topics=title(conversation, "direct_flights", "az"),
     )
 
-    assert await ask(server, "/forget") == say(engine, "forgotten", "az")
-    assert await store.language(USER) is None
-    assert await store.following(USER) == Following()
-    assert await ask(server, "/subscriptions") == say(engine, "subscriptions_none"), "English"
+    assert await ask(server, "/forget") == say(conversation, "forgotten", "az")
+    assert (await store.chats.state(USER)).language is None
+    assert await store.chats.following(USER) == Following()
+    assert await ask(server, "/subscriptions") == say(conversation, "subscriptions_none"), "English"
     stats = await store.stats()
     assert (stats.active, stats.inactive) == (0, 0), "no row is left about the chat"
-    assert (await store.publish("direct_flights", "Flights", None)).queued == 0
+    assert (await store.outbox.publish("direct_flights", "Flights", None)).queued == 0
 
 
 async def test_the_toggle_under_an_answer_flips_and_edits_only_the_buttons(
-    app: BotApplication, server: FakeBotAPI, store: Store, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, store: Storage, conversation: Conversation
 ) -> None:
-    flights = title(engine, "direct_flights")
-    follow = (say(engine, "button_follow"), Action(ActionKind.FOLLOW, "direct_flights"))
-    unfollow = (say(engine, "button_unfollow"), Action(ActionKind.UNFOLLOW, "direct_flights"))
+    flights = title(conversation, "direct_flights")
+    follow = (say(conversation, "button_follow"), Action(ActionKind.FOLLOW, "direct_flights"))
+    unfollow = (say(conversation, "button_unfollow"), Action(ActionKind.UNFOLLOW, "direct_flights"))
     answer = await ask_call(server, "are there direct flights to Seoul?")
     assert toggle(answer, "direct_flights") == follow
 
     toast = await press(server, answer, follow[1])
     assert toast.ok
-    assert toast.params["text"] == markup.to_plain(say(engine, "followed_topic", topic=flights))
+    assert toast.params["text"] == markup.to_plain(
+        say(conversation, "followed_topic", topic=flights)
+    )
     edit = server.sent(USER)[-1]
     assert edit.method == "editMessageReplyMarkup"
     assert edit.params["message_id"] == answer.result["message_id"]
     assert toggle(edit, "direct_flights") == unfollow
     assert without_toggle(edit) == without_toggle(answer), "the other buttons stay"
-    assert await store.following(USER) == Following(topics=frozenset({"direct_flights"}))
+    assert await store.chats.following(USER) == Following(topics=frozenset({"direct_flights"}))
 
     toast = await press(server, edit, unfollow[1])
-    assert toast.params["text"] == markup.to_plain(say(engine, "unfollowed_topic", topic=flights))
+    assert toast.params["text"] == markup.to_plain(
+        say(conversation, "unfollowed_topic", topic=flights)
+    )
     back = server.sent(USER)[-1]
     assert back.method == "editMessageReplyMarkup"
     assert buttons(back) == buttons(answer), "flipped back to the original keyboard"
-    assert await store.following(USER) == Following()
+    assert await store.chats.following(USER) == Following()
 
     methods = [c.method for c in server.sent(USER)]
     assert methods == ["sendMessage", "editMessageReplyMarkup", "editMessageReplyMarkup"]
@@ -467,66 +477,74 @@ async def test_the_toggle_under_an_answer_flips_and_edits_only_the_buttons(
 
 
 async def test_stopping_one_topic_under_follow_all_keeps_the_others(
-    app: BotApplication, server: FakeBotAPI, store: Store, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, store: Storage, conversation: Conversation
 ) -> None:
     await ask(server, "/subscribe")
     answer = await ask_call(server, "are there direct flights to Seoul?")
     label, action = toggle(answer, "direct_flights")
-    assert (label, action.kind) == (say(engine, "button_unfollow"), ActionKind.UNFOLLOW), "all"
+    assert (label, action.kind) == (say(conversation, "button_unfollow"), ActionKind.UNFOLLOW), (
+        "all"
+    )
 
     toast = await press(server, answer, action)
-    flights = title(engine, "direct_flights")
-    assert toast.params["text"] == markup.to_plain(say(engine, "unfollowed_topic", topic=flights))
-    assert toggle(server.sent(USER)[-1], "direct_flights")[0] == say(engine, "button_follow")
+    flights = title(conversation, "direct_flights")
+    assert toast.params["text"] == markup.to_plain(
+        say(conversation, "unfollowed_topic", topic=flights)
+    )
+    assert toggle(server.sent(USER)[-1], "direct_flights")[0] == say(conversation, "button_follow")
     others = [t for t in INTERVIEW_IDS if t != "direct_flights"]
-    assert await store.following(USER) == Following(topics=frozenset(others))
-    titles = ", ".join(title(engine, t) for t in others)
-    assert await ask(server, "/subscriptions") == say(engine, "subscriptions_topics", topics=titles)
-    assert (await store.publish("direct_flights", "Flights", None)).queued == 0
-    assert (await store.publish("tourism", "Tours", None)).queued == 1
+    assert await store.chats.following(USER) == Following(topics=frozenset(others))
+    titles = ", ".join(title(conversation, t) for t in others)
+    assert await ask(server, "/subscriptions") == say(
+        conversation, "subscriptions_topics", topics=titles
+    )
+    assert (await store.outbox.publish("direct_flights", "Flights", None)).queued == 0
+    assert (await store.outbox.publish("tourism", "Tours", None)).queued == 1
 
 
 # =========================================================================== publishing
 
 
 async def test_an_editors_publish_reaches_exactly_the_matching_subscribers_once(
-    app: BotApplication, server: FakeBotAPI, store: Store, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, store: Storage, conversation: Conversation
 ) -> None:
-    await store.follow(2001, "direct_flights", "en")
-    await store.follow(2002, None, "ru")
-    await store.follow(2003, "tourism", "en")
-    await store.follow(2004, "direct_flights", "en")
-    await store.deactivate(2004, "Forbidden: bot was blocked by the user")
-    await store.follow(2005, "direct_flights", "en")
-    await store.unfollow(2005, "direct_flights")
-    await store.set_language(2006, "az")
-    await store.follow(2007, "direct_flights", "az")
-    await store.follow(2007, "tourism", "az")
+    await store.chats.follow(2001, "direct_flights", "en")
+    await store.chats.follow(2002, None, "ru")
+    await store.chats.follow(2003, "tourism", "en")
+    await store.chats.follow(2004, "direct_flights", "en")
+    await store.outbox.deactivate(2004, "Forbidden: bot was blocked by the user")
+    await store.chats.follow(2005, "direct_flights", "en")
+    await store.chats.unfollow(2005, "direct_flights")
+    await store.chats.set_language(2006, "az")
+    await store.chats.follow(2007, "direct_flights", "az")
+    await store.chats.follow(2007, "tourism", "az")
 
     reply = await ask(
         server, "/publish direct_flights Flights <b>from</b> June & more\nSecond line", ADMIN
     )
-    flights = title(engine, "direct_flights")
-    assert reply == say(engine, "published", count="3", topic=flights, update="1")
+    flights = title(conversation, "direct_flights")
+    assert reply == say(conversation, "published", count="3", topic=flights, update="1")
     counts = await wait_drained(store)
     assert counts[DeliveryStatus.SENT] == 3
     for lang in ("en", "az", "ru"):  # how the helpers here tell updates from replies
-        assert say(engine, "update_header", lang, topic=flights).startswith(UPDATE_MARK)
-        assert say(engine, "update_header_all", lang).startswith(UPDATE_MARK)
+        assert say(conversation, "update_header", lang, topic=flights).startswith(UPDATE_MARK)
+        assert say(conversation, "update_header_all", lang).startswith(UPDATE_MARK)
     body = "Flights &lt;b&gt;from&lt;/b&gt; June &amp; more\nSecond line"
     assert {c.chat_id: c.params["text"] for c in delivered(server)} == {
-        chat: say(engine, "update_header", lang, topic=title(engine, "direct_flights", lang))
+        chat: say(
+            conversation, "update_header", lang, topic=title(conversation, "direct_flights", lang)
+        )
         + f"\n\n{body}"
         for chat, lang in ((2001, "en"), (2002, "ru"), (2007, "az"))
     }
     assert all(c.ok for c in update_calls(server)), "nothing else was even tried"
 
     reply = await ask(server, "/publish all Everyone, hello", ADMIN)
-    assert reply == say(engine, "published", count="4", topic="all", update="2")
+    assert reply == say(conversation, "published", count="4", topic="all", update="2")
     await wait_drained(store)
     everyone = {c.chat_id: c.params["text"] for c in delivered(server) if "hello" in c.text}
     assert everyone == {
-        chat: f"{say(engine, 'update_header_all', lang)}\n\nEveryone, hello"
+        chat: f"{say(conversation, 'update_header_all', lang)}\n\nEveryone, hello"
         for chat, lang in ((2001, "en"), (2002, "ru"), (2003, "en"), (2007, "az"))
     }
     assert copies(server) == Counter({2001: 2, 2002: 2, 2007: 2, 2003: 1})
@@ -536,18 +554,18 @@ async def test_an_editors_publish_reaches_exactly_the_matching_subscribers_once(
 async def test_publish_is_refused_to_others_and_explains_its_usage(
     app: BotApplication,
     server: FakeBotAPI,
-    store: Store,
-    engine: Conversation,
+    store: Storage,
+    conversation: Conversation,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await store.follow(2001, None, "en")
+    await store.chats.follow(2001, None, "en")
     caplog.set_level(logging.WARNING, logger="bot.chats")
 
-    assert await ask(server, "/publish all Hello", 3001) == say(engine, "not_admin")
+    assert await ask(server, "/publish all Hello", 3001) == say(conversation, "not_admin")
     assert any("Refused /publish from user 3001" in r.getMessage() for r in caplog.records)
-    assert await ask(server, "/stats", 3001) == say(engine, "not_admin")
+    assert await ask(server, "/stats", 3001) == say(conversation, "not_admin")
 
-    usage = say(engine, "publish_usage", topics=", ".join(INTERVIEW_IDS))
+    usage = say(conversation, "publish_usage", topics=", ".join(INTERVIEW_IDS))
     for command in (
         "/publish nope Hello",
         "/publish about Hello",
@@ -558,30 +576,30 @@ async def test_publish_is_refused_to_others_and_explains_its_usage(
         assert await ask(server, command, ADMIN) == usage, command
 
     stats = await store.stats()
-    assert stats.updates == 0
+    assert stats.bulletins == 0
     assert sum(stats.deliveries.values()) == 0
     await asyncio.sleep(0.6)  # longer than the worker's idle poll
     assert update_calls(server) == []
 
 
 async def test_stats_shows_the_figures_to_editors(
-    app: BotApplication, server: FakeBotAPI, store: Store, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, store: Storage, conversation: Conversation
 ) -> None:
-    await store.follow(2001, "direct_flights", "en")
-    await store.follow(2002, "direct_flights", "en")
-    await store.follow(2003, None, "en")
-    await store.follow(2004, "tourism", "en")
+    await store.chats.follow(2001, "direct_flights", "en")
+    await store.chats.follow(2002, "direct_flights", "en")
+    await store.chats.follow(2003, None, "en")
+    await store.chats.follow(2004, "tourism", "en")
     server.block(2004)
     await ask(server, "are there direct flights to Seoul?", 3001)
     await ask(server, "who won the champions league <yesterday>?", 3002)
-    await store.publish(None, "Hello", ADMIN)
+    await store.outbox.publish(None, "Hello", ADMIN)
     await wait_drained(store)
 
     reply = await ask(server, "/stats", ADMIN)
     stats = await store.stats()
     assert (stats.active, stats.inactive, stats.follows_all) == (3, 1, 1)
     assert dict(stats.followers) == {"direct_flights": 2}
-    assert stats.updates == 1
+    assert stats.bulletins == 1
     assert stats.deliveries == {
         DeliveryStatus.QUEUED: 0,
         DeliveryStatus.SENDING: 0,
@@ -589,7 +607,7 @@ async def test_stats_shows_the_figures_to_editors(
         DeliveryStatus.FAILED: 1,
     }
     assert dict(stats.questions) == {"direct_flights": 1, None: 1}
-    assert reply == format_stats(stats, engine.content, "en", html=True)
+    assert reply == format_stats(stats, conversation.content, "en", html=True)
     assert "queued 0, sending 0, sent 3, failed 1" in reply
     assert "direct_flights 2" in reply and "out_of_scope 1" in reply
     assert "who won the champions league &lt;yesterday&gt;?" in reply
@@ -598,14 +616,14 @@ async def test_stats_shows_the_figures_to_editors(
 async def test_cli_publish_queues_and_the_running_bot_delivers(
     app: BotApplication,
     server: FakeBotAPI,
-    store: Store,
-    engine: Conversation,
+    store: Storage,
+    conversation: Conversation,
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    await store.follow(2001, "direct_flights", "en")
-    await store.follow(2002, None, "en")
-    await store.follow(2003, "tourism", "en")
+    await store.chats.follow(2001, "direct_flights", "en")
+    await store.chats.follow(2002, None, "en")
+    await store.chats.follow(2003, "tourism", "en")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     env |= {"DATABASE_URL": database_url, "BOT_STATE_DIR": str(tmp_path / "cli")}
 
@@ -623,7 +641,7 @@ async def test_cli_publish_queues_and_the_running_bot_delivers(
     assert out.startswith("queued update #1 for 2 subscribers (direct_flights)"), out
     await server.wait_for(lambda s: len(delivered(s)) == 2)
     assert sorted(c.chat_id for c in delivered(server)) == [2001, 2002]
-    header = say(engine, "update_header", topic=title(engine, "direct_flights"))
+    header = say(conversation, "update_header", topic=title(conversation, "direct_flights"))
     assert delivered(server, 2001)[0].params["text"] == f"{header}\n\nBaku–Seoul &lt;soon&gt;"
 
     status, _, err = await cli("publish", "--topic", "nope", "text")
@@ -639,12 +657,16 @@ async def test_cli_publish_queues_and_the_running_bot_delivers(
 
 
 async def test_a_broadcast_stays_under_the_overall_rate(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, store: Store
+    server: FakeBotAPI,
+    conversation: Conversation,
+    tmp_path: Path,
+    database_url: str,
+    store: Storage,
 ) -> None:
     """75 subscribers at BOT_DELIVERY_RATE=25: no 1-second window holds more than ~25."""
     subscribers = await add_subscribers(store, range(100_001, 100_076))
-    await store.publish(None, "Broadcast", ADMIN)
-    async with bot(server, engine, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
+    await store.outbox.publish(None, "Broadcast", ADMIN)
+    async with bot(server, conversation, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
         await server.wait_for(lambda s: len(delivered(s)) == len(subscribers), timeout=20)
     times = [c.at for c in delivered(server)]
     busiest = max_in_window(times)
@@ -655,15 +677,19 @@ async def test_a_broadcast_stays_under_the_overall_rate(
 
 
 async def test_updates_into_one_chat_are_a_second_apart(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, store: Store
+    server: FakeBotAPI,
+    conversation: Conversation,
+    tmp_path: Path,
+    database_url: str,
+    store: Storage,
 ) -> None:
     """A broadcast followed by a topic update: the chats getting both get them a second
     apart (0.9 s allows for timing noise), even while the overall limiter is busy."""
     others = await add_subscribers(store, range(100_001, 100_026), "tourism")
     both = await add_subscribers(store, range(200_001, 200_005))  # follow everything
-    await store.publish(None, "First, to everyone", ADMIN)
-    await store.publish("direct_flights", "Second, on flights", ADMIN)
-    async with bot(server, engine, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
+    await store.outbox.publish(None, "First, to everyone", ADMIN)
+    await store.outbox.publish("direct_flights", "Second, on flights", ADMIN)
+    async with bot(server, conversation, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
         await server.wait_for(
             lambda s: len(delivered(s)) == len(others) + 2 * len(both), timeout=20
         )
@@ -677,11 +703,15 @@ async def test_updates_into_one_chat_are_a_second_apart(
 
 
 async def test_retry_after_pauses_all_sends_then_the_delivery_is_retried(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, store: Store
+    server: FakeBotAPI,
+    conversation: Conversation,
+    tmp_path: Path,
+    database_url: str,
+    store: Storage,
 ) -> None:
     subscribers = await add_subscribers(store, range(100_001, 100_041))
-    await store.publish(None, "Broadcast", ADMIN)
-    async with bot(server, engine, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
+    await store.outbox.publish(None, "Broadcast", ADMIN)
+    async with bot(server, conversation, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
         # Mid-broadcast, with the limiter busy: Telegram says "retry after 2".
         await server.wait_for(lambda s: len(update_calls(s)) >= 30, timeout=10)
         server.fail("sendMessage", status=429, retry_after=2)
@@ -701,13 +731,17 @@ async def test_retry_after_pauses_all_sends_then_the_delivery_is_retried(
 
 
 async def test_server_errors_are_retried_with_backoff(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, store: Store
+    server: FakeBotAPI,
+    conversation: Conversation,
+    tmp_path: Path,
+    database_url: str,
+    store: Storage,
 ) -> None:
     subscribers = await add_subscribers(store, range(100_001, 100_004))
     server.fail("sendMessage", status=500)
     server.fail("sendMessage", status=502)
-    await store.publish(None, "Broadcast", ADMIN)
-    async with bot(server, engine, tmp_path, database_url):
+    await store.outbox.publish(None, "Broadcast", ADMIN)
+    async with bot(server, conversation, tmp_path, database_url):
         await server.wait_for(lambda s: len(delivered(s)) == len(subscribers), timeout=15)
         await wait_drained(store)
     failed = [c for c in update_calls(server) if not c.ok]
@@ -725,20 +759,20 @@ async def test_server_errors_are_retried_with_backoff(
 @pytest.mark.parametrize("fault", ["blocked", "chat not found"])
 async def test_a_chat_that_is_gone_is_deactivated_and_never_sent_to_again(
     server: FakeBotAPI,
-    engine: Conversation,
+    conversation: Conversation,
     tmp_path: Path,
     database_url: str,
-    store: Store,
+    store: Storage,
     fault: str,
 ) -> None:
     victim = 2002
-    await store.follow(victim, None, "en")
+    await store.chats.follow(victim, None, "en")
     if fault == "blocked":
         server.block(victim)
     else:
         server.fail("sendMessage", status=400, description="Bad Request: chat not found")
-    async with bot(server, engine, tmp_path, database_url):
-        await store.publish(None, "First", ADMIN)
+    async with bot(server, conversation, tmp_path, database_url):
+        await store.outbox.publish(None, "First", ADMIN)
         await wait_drained(store)
         [attempt] = update_calls(server, victim)
         assert attempt.status == (403 if fault == "blocked" else 400)
@@ -746,9 +780,9 @@ async def test_a_chat_that_is_gone_is_deactivated_and_never_sent_to_again(
         assert (stats.active, stats.inactive) == (0, 1)
         assert stats.deliveries[DeliveryStatus.FAILED] == 1
 
-        await store.follow(2001, None, "en")
-        await store.follow(2003, "direct_flights", "en")
-        assert (await store.publish("direct_flights", "Second", ADMIN)).queued == 2
+        await store.chats.follow(2001, None, "en")
+        await store.chats.follow(2003, "direct_flights", "en")
+        assert (await store.outbox.publish("direct_flights", "Second", ADMIN)).queued == 2
         await wait_drained(store)
         await asyncio.sleep(0.6)  # an idle poll of the worker: nothing more goes out
     assert len(update_calls(server, victim)) == 1, "never tried again"
@@ -757,16 +791,20 @@ async def test_a_chat_that_is_gone_is_deactivated_and_never_sent_to_again(
 
 
 async def test_a_message_the_api_refuses_fails_that_delivery_only(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, store: Store
+    server: FakeBotAPI,
+    conversation: Conversation,
+    tmp_path: Path,
+    database_url: str,
+    store: Storage,
 ) -> None:
     """A 400 that is not about the chat (here: a parse error) must not stop the worker."""
-    await store.follow(2001, None, "en")
+    await store.chats.follow(2001, None, "en")
     server.fail("sendMessage", status=400, description="Bad Request: can't parse entities")
-    async with bot(server, engine, tmp_path, database_url):
-        await store.publish(None, "First", ADMIN)
+    async with bot(server, conversation, tmp_path, database_url):
+        await store.outbox.publish(None, "First", ADMIN)
         await server.wait_for(lambda s: len(update_calls(s)) == 1)
-        await store.follow(2002, None, "en")
-        await store.publish(None, "Second", ADMIN)
+        await store.chats.follow(2002, None, "en")
+        await store.outbox.publish(None, "Second", ADMIN)
         await server.wait_for(lambda s: len(delivered(s)) == 2, timeout=3)
         await wait_drained(store, timeout=3)
     [first] = [r for r in await delivery_rows(store) if r["update_id"] == 1]
@@ -779,11 +817,15 @@ async def test_a_message_the_api_refuses_fails_that_delivery_only(
 
 
 async def test_chat_replies_go_ahead_of_a_broadcast(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, store: Store
+    server: FakeBotAPI,
+    conversation: Conversation,
+    tmp_path: Path,
+    database_url: str,
+    store: Storage,
 ) -> None:
     subscribers = await add_subscribers(store, range(100_001, 100_201))
-    await store.publish(None, "Broadcast", ADMIN)
-    async with bot(server, engine, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
+    await store.outbox.publish(None, "Broadcast", ADMIN)
+    async with bot(server, conversation, tmp_path, database_url, BOT_DELIVERY_RATE="25"):
         await server.wait_for(lambda s: len(delivered(s)) >= 30, timeout=10)
         asked = time.monotonic()
         answers = await asyncio.gather(
@@ -794,9 +836,9 @@ async def test_chat_replies_go_ahead_of_a_broadcast(
         waited = time.monotonic() - asked
         sent_by_then = len(delivered(server))
     print(f"\nanswers in {waited * 1000:.0f} ms, {sent_by_then} of 200 updates out by then")
-    assert answers[0].startswith(f"<b>{title(engine, 'direct_flights')}</b>")
-    assert answers[1] == say(engine, "subscriptions_none")
-    assert answers[2].startswith(f"<b>{title(engine, 'culture')}</b>")
+    assert answers[0].startswith(f"<b>{title(conversation, 'direct_flights')}</b>")
+    assert answers[1] == say(conversation, "subscriptions_none")
+    assert answers[2].startswith(f"<b>{title(conversation, 'culture')}</b>")
     assert sent_by_then < len(subscribers) - 100, "answered while the broadcast was going on"
 
 
@@ -866,10 +908,10 @@ async def processes() -> AsyncIterator[list[BotProcess]]:
 
 
 async def test_kill_9_mid_broadcast_then_restart_loses_nothing(
-    server: FakeBotAPI, tmp_path: Path, database_url: str, store: Store, model_cache: Path
+    server: FakeBotAPI, tmp_path: Path, database_url: str, store: Storage, model_cache: Path
 ) -> None:
     subscribers = await add_subscribers(store, range(100_001, 100_151))
-    assert (await store.publish(None, "Broadcast", ADMIN)).queued == 150
+    assert (await store.outbox.publish(None, "Broadcast", ADMIN)).queued == 150
     state = state_dir(tmp_path, model_cache)
     env = {"DATABASE_URL": database_url, "BOT_DELIVERY_RATE": "25", "BOT_DELIVERY_LEASE": "1"}
     async with processes() as running:
@@ -890,7 +932,7 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nothing(
     lost = [chat for chat in subscribers if got[chat] == 0]
     duplicates = sum(n - 1 for n in got.values())
     print(
-        f"\nkill -9 after {at_kill} deliveries on {store.engine.dialect.name}: "
+        f"\nkill -9 after {at_kill} deliveries on {store.db.engine.dialect.name}: "
         f"{len(lost)} lost, {duplicates} duplicated (bound: {IN_FLIGHT_BOUND} in flight)"
     )
     assert lost == []
@@ -922,10 +964,10 @@ async def test_two_replicas_on_one_postgresql_share_a_broadcast_without_duplicat
         await server.wait_for(
             lambda s: sum(c.method == "setWebhook" for c in s.calls) == 2, timeout=30
         )
-        store = await Store.open(pg_database_url)
+        store = await Storage.open(pg_database_url)
         try:
             subscribers = await add_subscribers(store, range(100_001, 100_301))
-            assert (await store.publish(None, "Broadcast", ADMIN)).queued == 300
+            assert (await store.outbox.publish(None, "Broadcast", ADMIN)).queued == 300
             await server.wait_for(lambda s: set(copies(s)) == set(subscribers), timeout=30)
             counts = await wait_drained(store, timeout=10)
             rows = await delivery_rows(store)
@@ -952,7 +994,7 @@ async def test_two_replicas_on_one_postgresql_share_a_broadcast_without_duplicat
 
 
 async def test_a_version_1_database_is_upgraded_when_the_bot_starts(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path, database_url: str
 ) -> None:
     old = create_engine(database_url)
     try:
@@ -984,31 +1026,43 @@ async def test_a_version_1_database_is_upgraded_when_the_bot_starts(
     finally:
         await old.dispose()
 
-    async with bot(server, engine, tmp_path, database_url):
+    async with bot(server, conversation, tmp_path, database_url):
         # Telegram says English for everyone; the stored choices win.
-        topics = f"{title(engine, 'direct_flights', 'az')}, {title(engine, 'tourism', 'az')}"
-        assert await ask(server, "/subscriptions", 2001) == say(
-            engine, "subscriptions_topics", "az", topics=topics
+        topics = (
+            f"{title(conversation, 'direct_flights', 'az')}, {title(conversation, 'tourism', 'az')}"
         )
-        assert await ask(server, "/subscriptions", 2002) == say(engine, "subscriptions_all", "ru")
-        assert await ask(server, "/subscriptions", 2003) == say(engine, "subscriptions_none", "en")
-        assert (await ask(server, "/topics", 2004)) == say(engine, "menu_header", "ru")
+        assert await ask(server, "/subscriptions", 2001) == say(
+            conversation, "subscriptions_topics", "az", topics=topics
+        )
+        assert await ask(server, "/subscriptions", 2002) == say(
+            conversation, "subscriptions_all", "ru"
+        )
+        assert await ask(server, "/subscriptions", 2003) == say(
+            conversation, "subscriptions_none", "en"
+        )
+        assert (await ask(server, "/topics", 2004)) == say(conversation, "menu_header", "ru")
 
         reply = await ask(server, "/stats", ADMIN)
         async with opened(database_url) as store:
             stats = await store.stats()
         assert (stats.active, stats.inactive, stats.follows_all) == (2, 2, 1)
         assert dict(stats.followers) == {"direct_flights": 1, "tourism": 1}
-        assert reply == format_stats(stats, engine.content, "en", html=True)
+        assert reply == format_stats(stats, conversation.content, "en", html=True)
 
         reply = await ask(server, "/publish direct_flights Flights from June", ADMIN)
         assert reply == say(
-            engine, "published", count="2", topic=title(engine, "direct_flights"), update="1"
+            conversation,
+            "published",
+            count="2",
+            topic=title(conversation, "direct_flights"),
+            update="1",
         )
         await server.wait_for(lambda s: len(delivered(s)) == 2)
     headers = {c.chat_id: c.params["text"].splitlines()[0] for c in delivered(server)}
     assert headers == {
-        chat: say(engine, "update_header", lang, topic=title(engine, "direct_flights", lang))
+        chat: say(
+            conversation, "update_header", lang, topic=title(conversation, "direct_flights", lang)
+        )
         for chat, lang in ((2001, "az"), (2002, "ru"))
     }
     check = create_engine(database_url)

@@ -11,7 +11,8 @@ import pytest
 
 from bot import callback_data
 from bot.app import BotApplication
-from bot.conversation import Action, ActionKind, Conversation
+from bot.conversation import Conversation
+from bot.replies import Action, ActionKind
 from tests.botharness import USER, actions, ask, running_bot, title
 from tests.fakebotapi import Call, FakeBotAPI
 
@@ -29,9 +30,9 @@ async def server() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture
 async def app(
-    server: FakeBotAPI, engine: Conversation, tmp_path: Path
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> AsyncIterator[BotApplication]:
-    async with running_bot(server, engine, tmp_path) as application:
+    async with running_bot(server, conversation, tmp_path) as application:
         yield application
 
 
@@ -45,7 +46,7 @@ async def press(server: FakeBotAPI, message: Call, action: Action | str, chat: i
 
 
 async def test_start_shows_the_welcome_and_the_menu(
-    app: BotApplication, server: FakeBotAPI, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, conversation: Conversation
 ) -> None:
     reply = await ask(server, "/start")
     assert "Kang Kymgu" in reply.params["text"]
@@ -70,10 +71,10 @@ async def test_commands_and_descriptions_are_set_per_language(
 
 @pytest.mark.parametrize("topic_id", [*INTERVIEW_IDS, "about", "help"])
 async def test_deep_link_opens_each_topic(
-    app: BotApplication, server: FakeBotAPI, engine: Conversation, topic_id: str
+    app: BotApplication, server: FakeBotAPI, conversation: Conversation, topic_id: str
 ) -> None:
     reply = await ask(server, f"/start {topic_id}")
-    assert reply.params["text"].splitlines()[0] == f"<b>{title(engine, topic_id)}</b>"
+    assert reply.params["text"].splitlines()[0] == f"<b>{title(conversation, topic_id)}</b>"
 
 
 async def test_deep_link_to_an_unknown_topic_shows_the_menu(
@@ -92,12 +93,12 @@ async def test_topics_and_help(app: BotApplication, server: FakeBotAPI) -> None:
 
 
 async def test_a_question_gets_its_answer_with_follow_ups(
-    app: BotApplication, server: FakeBotAPI, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, conversation: Conversation
 ) -> None:
     reply = await ask(server, "are there direct flights to Seoul?")
-    assert reply.params["text"].splitlines()[0] == f"<b>{title(engine, 'direct_flights')}</b>"
+    assert reply.params["text"].splitlines()[0] == f"<b>{title(conversation, 'direct_flights')}</b>"
     found = actions(reply)
-    topic = engine.content.topic("direct_flights")
+    topic = conversation.content.topic("direct_flights")
     assert topic is not None
     assert [a.arg for a in found if a.kind is ActionKind.TOPIC] == list(topic.related)
     assert Action(ActionKind.MORE, "direct_flights") in found
@@ -114,18 +115,18 @@ async def test_unsure_and_out_of_scope(app: BotApplication, server: FakeBotAPI) 
 
 
 async def test_more_then_follow_up_then_menu(
-    app: BotApplication, server: FakeBotAPI, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, conversation: Conversation
 ) -> None:
     answer = await ask(server, "how many azerbaijani students are in korea")
     message_id = answer.result["message_id"]
     more = await press(server, answer, Action(ActionKind.MORE, "education"))
     assert more.method == "editMessageText" and more.params["message_id"] == message_id
-    topic = engine.content.topic("education")
+    topic = conversation.content.topic("education")
     assert topic is not None
     assert "82" in more.params["text"] and "2020" in more.params["text"]
     follow_up = await press(server, answer, Action(ActionKind.TOPIC, topic.related[0]))
     assert follow_up.method == "sendMessage"
-    assert follow_up.params["text"].startswith(f"<b>{title(engine, topic.related[0])}</b>")
+    assert follow_up.params["text"].startswith(f"<b>{title(conversation, topic.related[0])}</b>")
     menu = await press(server, follow_up, Action(ActionKind.MENU))
     assert menu.method == "editMessageText"
     assert [a.arg for a in actions(menu)] == INTERVIEW_IDS
@@ -185,7 +186,7 @@ async def test_edited_messages_and_commands_are_ignored(
 
 
 async def test_in_groups_only_mentions_replies_and_commands_are_answered(
-    app: BotApplication, server: FakeBotAPI, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, conversation: Conversation
 ) -> None:
     group = -500
     server.user_sends(group, "are there direct flights?", chat_type="group")
@@ -199,7 +200,7 @@ async def test_in_groups_only_mentions_replies_and_commands_are_answered(
         chat_type="group",
         entities=[{"type": "mention", "offset": 0, "length": len(mention)}],
     )
-    assert mentioned.params["text"].startswith(f"<b>{title(engine, 'education')}</b>")
+    assert mentioned.params["text"].startswith(f"<b>{title(conversation, 'education')}</b>")
     replied = await ask(
         server,
         "and students?",
@@ -207,11 +208,11 @@ async def test_in_groups_only_mentions_replies_and_commands_are_answered(
         chat_type="group",
         reply_to_message_id=command.result["message_id"],
     )
-    assert replied.params["text"].startswith(f"<b>{title(engine, 'education')}</b>")
+    assert replied.params["text"].startswith(f"<b>{title(conversation, 'education')}</b>")
 
 
 async def test_fifty_users_at_once_each_get_their_answer(
-    app: BotApplication, server: FakeBotAPI, engine: Conversation
+    app: BotApplication, server: FakeBotAPI, conversation: Conversation
 ) -> None:
     questions = {
         "direct_flights": "are there direct flights to seoul",
@@ -228,7 +229,7 @@ async def test_fifty_users_at_once_each_get_their_answer(
     await server.wait_for(lambda s: all(s.sent(chat) for chat in expected), timeout=20)
     for chat, topic_id in expected.items():
         [reply] = server.sent(chat)
-        assert reply.params["text"].startswith(f"<b>{title(engine, topic_id)}</b>")
+        assert reply.params["text"].startswith(f"<b>{title(conversation, topic_id)}</b>")
 
 
 async def test_one_slow_reply_does_not_hold_up_another_user(

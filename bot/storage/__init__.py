@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.storage.chats import ChatStore
 from bot.storage.database import Database, create_engine
-from bot.storage.migrations import SchemaError, migrate
+from bot.storage.migrations import LATEST_VERSION, SchemaError, migrate
 from bot.storage.outbox import OutboxStore
 from bot.storage.questions import QuestionStore
 from bot.storage.records import (
@@ -72,6 +72,7 @@ class Storage:
 
 
 __all__ = [
+    "LATEST_VERSION",
     "ChatState",
     "ChatStore",
     "Database",
@@ -85,4 +86,5 @@ __all__ = [
     "SchemaError",
     "Stats",
     "Storage",
+    "migrate",
 ]
