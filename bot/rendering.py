@@ -39,7 +39,7 @@ def text(reply: Reply) -> str:
 
 
 def parse_keyboard(markup: InlineKeyboardMarkup | None) -> Keyboard:
-    """Return a sent message's inline keyboard as the engine's model (foreign buttons dropped)."""
+    """Return a sent message's inline keyboard as the reply model (foreign buttons dropped)."""
     if markup is None:
         return ()
     rows = []

@@ -1,7 +1,7 @@
 """Value types every layer shares: the languages, and what a chat follows.
 
 This is the bottom of the package: it imports nothing from ``bot``, so storage, the
-engine and the front ends can all depend on it without depending on each other.
+conversation and the front ends can all depend on it without depending on each other.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import logging
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Integer, String, exists, literal, or_, select, update
 
@@ -177,33 +177,28 @@ class OutboxStore:
         if not math.isfinite(delay) or delay < 0:
             raise ValueError(f"delay must be a non-negative number of seconds, not {delay}")
         due = utc(now) + timedelta(seconds=delay)
+        await self._settle(delivery_id, DeliveryStatus.QUEUED, error, next_attempt_at=due)
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Count a failed attempt and give the delivery up for good."""
+        await self._settle(delivery_id, DeliveryStatus.FAILED, error)
+
+    async def _settle(
+        self, delivery_id: int, status: DeliveryStatus, error: str, **changes: Any
+    ) -> None:
+        """Count a failed attempt, release the claim and move a pending delivery to ``status``."""
         async with self._db.write() as conn:
             # Only pending rows: a delivery failed by deactivate() meanwhile stays failed.
             await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.id == delivery_id, deliveries.c.status.in_(_PENDING))
                 .values(
-                    status=DeliveryStatus.QUEUED.value,
-                    attempts=deliveries.c.attempts + 1,
-                    next_attempt_at=due,
-                    error=clip(error, MAX_ERROR_CHARS),
-                    claimed_by=None,
-                    claimed_at=None,
-                )
-            )
-
-    async def mark_failed(self, delivery_id: int, error: str) -> None:
-        """Count a failed attempt and give the delivery up for good."""
-        async with self._db.write() as conn:
-            await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.id == delivery_id, deliveries.c.status.in_(_PENDING))
-                .values(
-                    status=DeliveryStatus.FAILED.value,
+                    status=status.value,
                     attempts=deliveries.c.attempts + 1,
                     error=clip(error, MAX_ERROR_CHARS),
                     claimed_by=None,
                     claimed_at=None,
+                    **changes,
                 )
             )
 
