@@ -17,7 +17,6 @@ from bot.content import Content, ContentError, Topic
 from bot.content import load as load_content
 from bot.conversation import Conversation
 from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
-from bot.language import detect
 from bot.reports import format_stats
 from bot.storage import Storage
 from bot.values import LANGS, Lang
@@ -129,8 +128,8 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
     conversation = _conversation(settings)
     texts = args.text or (line.strip() for line in sys.stdin if line.strip())
     for text in texts:
-        prediction = conversation.classifier.predict(text)
-        lang = detect(text) or "en"
+        reading, prediction = conversation.classify(text)
+        lang = reading.lang or "en"
         if args.json:
             record = {
                 "text": text,
@@ -161,7 +160,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     for number, (path, samples) in enumerate(sets):
         if number:
             print()
-        print(format_report(evaluate(path.name, samples, conversation.classifier)))
+        print(format_report(evaluate(path.name, samples, conversation)))
     return 0
 
 

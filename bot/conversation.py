@@ -16,7 +16,7 @@ from bot import content as content_module
 from bot import markup
 from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
-from bot.language import choose
+from bot.language import LanguageModel, Reading
 from bot.normalise import fold
 from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
 from bot.reports import format_stats
@@ -36,9 +36,12 @@ LANGUAGE_NAMES: Final[dict[Lang, str]] = {"en": "English", "az": "Azərbaycanca"
 class Conversation:
     """Answers questions, button presses and commands from one content set."""
 
-    def __init__(self, content: Content, classifier: Classifier) -> None:
+    def __init__(
+        self, content: Content, classifier: Classifier, languages: LanguageModel | None = None
+    ) -> None:
         self.content = content
         self.classifier = classifier
+        self.languages = languages or LanguageModel.fit(content)
 
     @classmethod
     def open(cls, content_dir: Path, cache_dir: Path | None) -> Conversation:
@@ -47,19 +50,28 @@ class Conversation:
         Raises ``content.ContentError`` on broken content: nothing starts on it.
         """
         content = content_module.load(content_dir)
-        return cls(content, Classifier.load_or_fit(content, cache_dir))
+        return cls(
+            content,
+            Classifier.load_or_fit(content, cache_dir),
+            LanguageModel.load_or_fit(content, cache_dir),
+        )
+
+    def classify(self, text: str) -> tuple[Reading, Prediction]:
+        """Read ``text`` (its language, and a Cyrillic reading of Latin-typed Russian) and
+        classify what was read."""
+        reading = self.languages.read(text[:CLASSIFIED_CHARS])
+        return reading, self.classifier.predict(reading.text)
 
     # ------------------------------------------------------------------ questions
 
     def ask(self, text: str, ui: Lang, following: Following | None = None) -> Reply:
         """Answer a typed message in its own language; buttons follow ``ui``."""
-        lang = choose(text, ui)
-        question = text[:CLASSIFIED_CHARS]
-        if not fold(question):
+        if not fold(text[:CLASSIFIED_CHARS]):
             return Reply(
-                self.content.text("empty", lang), lang, ReplyKind.EMPTY, self._menu_keyboard(ui)
+                self.content.text("empty", ui), ui, ReplyKind.EMPTY, self._menu_keyboard(ui)
             )
-        prediction = self.classifier.predict(question)
+        reading, prediction = self.classify(text)
+        lang = reading.lang or ui
         if prediction.topic is None:
             return Reply(
                 self.content.text("out_of_scope", lang, topics=self._topic_list(lang)),

@@ -10,8 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.classifier import Classifier
-from bot.language import detect
+from bot.conversation import Conversation
 from bot.values import Lang
 
 NONE_LABEL = "none"
@@ -75,10 +74,11 @@ def read_samples(path: Path, known_topics: set[str]) -> list[Sample]:
     return samples
 
 
-def evaluate(name: str, samples: Sequence[Sample], classifier: Classifier) -> Report:
-    """Classify every sample and score the results."""
-    predicted = [classifier.predict(sample.text).topic for sample in samples]
-    langs = Counter(detect(sample.text) or "en" for sample in samples)
+def evaluate(name: str, samples: Sequence[Sample], conversation: Conversation) -> Report:
+    """Classify every sample as the bot reads it and score the results."""
+    classified = [conversation.classify(sample.text) for sample in samples]
+    predicted = [prediction.topic for _, prediction in classified]
+    langs = Counter(reading.lang or "en" for reading, _ in classified)
     pairs = list(zip((sample.topic for sample in samples), predicted, strict=True))
     in_scope = [(gold, guess) for gold, guess in pairs if gold is not None]
     out_scope = [(gold, guess) for gold, guess in pairs if gold is None]

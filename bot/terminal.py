@@ -7,7 +7,6 @@ from typing import TextIO
 
 from bot import markup
 from bot.conversation import Conversation
-from bot.language import detect
 from bot.replies import Button, Reply
 from bot.values import Lang
 
@@ -41,5 +40,5 @@ def chat(
         if line.isdecimal() and line.isascii() and 1 <= int(line) <= len(buttons):
             reply = conversation.press(buttons[int(line) - 1].action, lang)
         else:
-            lang = detect(line) or lang
+            lang = conversation.languages.read(line).lang or lang
             reply = conversation.ask(line, lang)

@@ -11,7 +11,7 @@ import pytest
 from bot import classifier as classifier_module
 from bot.classifier import NONE_CLASS, Classifier, fit_sklearn, sklearn_features
 from bot.content import Content
-from bot.language import detect
+from bot.conversation import Conversation
 from bot.normalise import fold
 from bot.values import from_code
 
@@ -152,12 +152,29 @@ def test_fold_handles_azerbaijani_letters_and_case() -> None:
         ("Seula birbaşa reys var?", "az"),
         ("seula birbasa reys var mi", "az"),
         ("прямые рейсы", "ru"),
-        ("flights?", None),
+        ("kpop musabiqesi", "az"),
+        ("birge komissiya", "az"),
+        ("viza lazimdir?", "az"),
+        ("reisy v seul est?", "ru"),
+        ("kogda budut pryamye reisy", "ru"),
+        ("privet", "ru"),
+        ("spasibo", "ru"),
+        ("a kogda?", "ru"),
+        ("tell me more", "en"),
+        ("ok", None),
         ("🙂", None),
     ],
 )
-def test_language_detection(text: str, lang: str | None) -> None:
-    assert detect(text) == lang
+def test_language_as_readers_type_it(conversation: Conversation, text: str, lang: str) -> None:
+    assert conversation.languages.read(text).lang == lang
+
+
+def test_russian_typed_in_latin_letters_is_classified_in_cyrillic(
+    conversation: Conversation,
+) -> None:
+    reading, prediction = conversation.classify("kogda budut pryamye reisy v seul?")
+    assert reading.text.startswith("когда будут прямые")
+    assert prediction.topic == "direct_flights"
 
 
 def test_language_from_telegram_code() -> None:
