@@ -73,16 +73,16 @@ class Conversation:
         reading, prediction = self.classify(text)
         lang = reading.lang or ui
         if prediction.topic is None:
-            return Reply(
-                self.content.text("out_of_scope", lang, topics=self._topic_list(lang)),
-                lang,
-                ReplyKind.OUT_OF_SCOPE,
-                self._menu_keyboard(ui),
-                prediction=prediction,
-            )
+            return self._out_of_scope(lang, ui, prediction)
+        topic_id = prediction.topic
         if prediction.ambiguous:
-            return self._suggestions(prediction, lang, ui)
-        reply = self.topic(prediction.topic, lang, ui=ui, following=following)
+            choices = self._choices(prediction)
+            if not choices:  # only chit-chat was close: nothing from the interview to offer
+                return self._out_of_scope(lang, ui, prediction)
+            if len(choices) > 1:
+                return self._suggestions(choices, prediction, lang, ui)
+            topic_id = choices[0].id  # one plausible choice: answer it rather than ask
+        reply = self.topic(topic_id, lang, ui=ui, following=following)
         return Reply(
             reply.text, lang, reply.kind, reply.keyboard, reply.topic, prediction=prediction
         )
@@ -106,7 +106,7 @@ class Conversation:
             text,
             lang,
             ReplyKind.ANSWER,
-            self._answer_keyboard(topic, ui, long, following),
+            self._answer_keyboard(topic, lang, ui, long, following),
             topic.id,
         )
 
@@ -122,8 +122,11 @@ class Conversation:
         if topic is None or action.kind not in (ActionKind.TOPIC, ActionKind.MORE):
             return self.stale_button(ui)
         if action.kind is ActionKind.MORE:
-            reply = self.topic(topic.id, ui, ui=ui, long=True, following=following)
-            return Reply(reply.text, ui, ReplyKind.MORE, reply.keyboard, topic.id, Display.REPLACE)
+            lang = action.lang or ui  # the language of the answer it expands
+            reply = self.topic(topic.id, lang, ui=ui, long=True, following=following)
+            return Reply(
+                reply.text, lang, ReplyKind.MORE, reply.keyboard, topic.id, Display.REPLACE
+            )
         return self.topic(topic.id, ui, ui=ui, following=following)
 
     def toggled(
@@ -242,13 +245,27 @@ class Conversation:
 
     # ------------------------------------------------------------------ keyboards
 
-    def _suggestions(self, prediction: Prediction, lang: Lang, ui: Lang) -> Reply:
-        choices = [
+    def _out_of_scope(self, lang: Lang, ui: Lang, prediction: Prediction) -> Reply:
+        return Reply(
+            self.content.text("out_of_scope", lang, topics=self._topic_list(lang)),
+            lang,
+            ReplyKind.OUT_OF_SCOPE,
+            self._menu_keyboard(ui),
+            prediction=prediction,
+        )
+
+    def _choices(self, prediction: Prediction) -> list[Topic]:
+        """The interview topics worth offering for an unsure prediction, best first."""
+        return [
             topic
             for index, (topic_id, score) in enumerate(prediction.alternatives[:MAX_SUGGESTIONS])
             if (index == 0 or score >= MIN_SUGGESTION)
-            and (topic := self.content.topic(topic_id)) is not None
+            and (topic := self.interview_topic(topic_id)) is not None
         ]
+
+    def _suggestions(
+        self, choices: Sequence[Topic], prediction: Prediction, lang: Lang, ui: Lang
+    ) -> Reply:
         rows = tuple((self._topic_button(topic, ui),) for topic in choices)
         rows += ((self._menu_button(ui),),)
         return Reply(
@@ -260,7 +277,7 @@ class Conversation:
         )
 
     def _answer_keyboard(
-        self, topic: Topic, ui: Lang, long: bool, following: Following | None
+        self, topic: Topic, lang: Lang, ui: Lang, long: bool, following: Following | None
     ) -> Keyboard:
         related = [
             self._topic_button(other, ui)
@@ -271,10 +288,10 @@ class Conversation:
             tuple(related[i : i + 2]) for i in range(0, len(related), 2)
         ]
         last: list[Button] = []
-        if not long and topic.long[ui] != topic.short[ui]:
-            last.append(
-                Button(self.content.text("button_more", ui), Action(ActionKind.MORE, topic.id))
-            )
+        # Only an interview answer has more to tell; a greeting's longer text is just another.
+        if not long and topic.kind == "interview" and topic.long[lang] != topic.short[lang]:
+            more = Action(ActionKind.MORE, topic.id, None if lang == ui else lang)
+            last.append(Button(self.content.text("button_more", ui), more))
         if following is not None and topic.kind == "interview":
             last.append(self._toggle_button(topic.id, ui, following))
         last.append(self._menu_button(ui))

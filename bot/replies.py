@@ -27,10 +27,12 @@ class ActionKind(StrEnum):
 
 @dataclass(frozen=True)
 class Action:
-    """A button's meaning: a kind and its argument (a topic id or a language)."""
+    """A button's meaning: a kind, its argument (a topic id or a language), and the language
+    of the answer it belongs to ("Read more" keeps it; None: the interface language)."""
 
     kind: ActionKind
     arg: str = ""
+    lang: Lang | None = None
 
 
 @dataclass(frozen=True)

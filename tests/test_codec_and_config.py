@@ -21,6 +21,7 @@ TOKEN = "4242:fake-token-for-tests"
     [
         Action(ActionKind.TOPIC, "direct_flights"),
         Action(ActionKind.MORE, "liberated_territories"),
+        Action(ActionKind.MORE, "liberated_territories", "ru"),
         Action(ActionKind.MENU),
         Action(ActionKind.FOLLOW, "education"),
         Action(ActionKind.UNFOLLOW, "education"),
@@ -47,6 +48,8 @@ def test_actions_round_trip_within_64_bytes(action: Action) -> None:
         "1:t:",  # topic without an id
         "1:t:" + "a" * 70,  # over Telegram's limit
         "1:t:<b>x</b>",
+        "1:m:education:de",  # a language the bot does not speak
+        "1:m:education:ru:x",
     ],
 )
 def test_forged_data_is_refused(data: object) -> None:

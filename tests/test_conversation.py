@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from bot import markup
+from bot.classifier import Prediction
 from bot.content import Content
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind, Display, ReplyKind
@@ -173,3 +174,59 @@ def test_engine_modules_never_import_telegram() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_read_more_keeps_the_language_of_the_answer_it_expands(
+    conversation: Conversation,
+) -> None:
+    answer = conversation.ask("будут ли прямые рейсы в Сеул?", "en")
+    assert answer.lang == "ru"
+    more = next(a for a in actions(answer.keyboard) if a.kind is ActionKind.MORE)
+    assert more.lang == "ru"
+    expanded = conversation.press(more, "en")
+    topic = conversation.content.topic("direct_flights")
+    assert topic is not None
+    assert expanded.lang == "ru" and topic.long["ru"] in expanded.text
+    same = conversation.ask("are there direct flights?", "en")
+    assert all(a.lang is None for a in actions(same.keyboard)), "no language when it is the UI's"
+
+
+def test_chit_chat_offers_no_read_more(conversation: Conversation) -> None:
+    for text in ("hello", "thank you!"):
+        reply = conversation.ask(text, "en")
+        assert reply.topic in {"greeting", "thanks"}
+        assert ActionKind.MORE not in [a.kind for a in actions(reply.keyboard)]
+
+
+class FixedClassifier:
+    """Predicts the same thing for every text: the decisions after the classifier, alone."""
+
+    def __init__(self, prediction: Prediction) -> None:
+        self.prediction = prediction
+
+    def predict(self, text: str) -> Prediction:
+        return self.prediction
+
+
+def unsure(*alternatives: tuple[str, float]) -> Prediction:
+    return Prediction(alternatives[0][0], alternatives[0][1], alternatives, ambiguous=True)
+
+
+def test_an_unsure_guess_with_one_interview_topic_answers_it(content: Content) -> None:
+    guess = unsure(("tourism", 0.4), ("greeting", 0.3), ("thanks", 0.2))
+    reply = Conversation(content, FixedClassifier(guess)).ask("tours?", "en")  # type: ignore[arg-type]
+    assert reply.kind is ReplyKind.ANSWER and reply.topic == "tourism"
+
+
+def test_an_unsure_guess_between_interview_topics_asks_which(content: Content) -> None:
+    guess = unsure(("tourism", 0.4), ("direct_flights", 0.35))
+    reply = Conversation(content, FixedClassifier(guess)).ask("x?", "en")  # type: ignore[arg-type]
+    assert reply.kind is ReplyKind.SUGGESTIONS
+    assert [a.arg for a in actions(reply.keyboard)][:2] == ["tourism", "direct_flights"]
+
+
+def test_chit_chat_alone_is_never_offered_as_did_you_mean(content: Content) -> None:
+    guess = unsure(("about", 0.4), ("greeting", 0.35), ("help", 0.2))
+    reply = Conversation(content, FixedClassifier(guess)).ask("you idiot", "en")  # type: ignore[arg-type]
+    assert reply.kind is ReplyKind.OUT_OF_SCOPE
+    assert [a.arg for a in actions(reply.keyboard)] == INTERVIEW_IDS, "the menu"
