@@ -35,7 +35,7 @@ HEARTBEAT_SECONDS: Final = 30.0
 CONCURRENT_UPDATES: Final = 32
 CONNECTION_POOL_SIZE: Final = 16
 WORKER_POOL_SIZE: Final = 8
-QUESTIONS_FLUSH_SECONDS: Final = 2.0
+WRITE_BEHIND_SECONDS: Final = 2.0
 HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
@@ -84,17 +84,17 @@ async def _post_init(application: BotApplication) -> None:
         asyncio.create_task(_heartbeat(application, settings.heartbeat_file), name="heartbeat")
     )
     data.tasks.append(asyncio.create_task(_deliver(application, storage), name="delivery-worker"))
-    data.tasks.append(asyncio.create_task(_record_questions(chats), name="questions"))
+    data.tasks.append(asyncio.create_task(_write_behind(chats), name="write-behind"))
 
 
-async def _record_questions(chats: ChatService) -> None:
-    """Write the question statistics behind the answers, a batch every few seconds."""
+async def _write_behind(chats: ChatService) -> None:
+    """Store chats' contexts and question statistics behind the answers, every few seconds."""
     while True:
-        await asyncio.sleep(QUESTIONS_FLUSH_SECONDS)
+        await asyncio.sleep(WRITE_BEHIND_SECONDS)
         try:
-            await chats.flush_questions()
+            await chats.flush()
         except SQLAlchemyError as exc:
-            logger.warning("Could not record question statistics: %s", exc)
+            logger.warning("Could not store contexts or question statistics: %s", exc)
 
 
 async def _deliver(application: BotApplication, storage: Storage) -> None:
@@ -152,7 +152,7 @@ async def _post_shutdown(application: BotApplication) -> None:
         return  # post_init never got as far as opening it
     chats, storage = opened
     try:
-        await chats.flush_questions()
+        await chats.flush()
     finally:
         await storage.close()
 

@@ -30,7 +30,7 @@ from bot.normalise import fold
 logger = logging.getLogger(__name__)
 
 NONE_CLASS: Final = "__none__"
-MODEL_VERSION: Final = "3"
+MODEL_VERSION: Final = "4"
 RANDOM_STATE: Final = 0
 # Scores below CONFIDENT still get an answer, but as a "did you mean" with choices; below
 # REJECT (or when the out-of-scope class wins) the message is out of scope.

@@ -61,6 +61,7 @@ class Settings:
     delivery_rate: float | None = 25.0  # messages per second from this process; None: no limit
     delivery_lease: float = 60.0
     keep_questions_days: int = 30
+    context_minutes: float = 30.0  # how long a chat's last answer stays its context
     content_dir: Path = field(default_factory=lambda: project_root() / "intents")
     state_dir: Path = field(default_factory=lambda: project_root() / ".state")
 
@@ -91,6 +92,7 @@ class Settings:
             keep_questions_days=int(
                 _number("BOT_KEEP_QUESTIONS_DAYS", env.get("BOT_KEEP_QUESTIONS_DAYS", "30"))
             ),
+            context_minutes=_number("BOT_CONTEXT_MINUTES", env.get("BOT_CONTEXT_MINUTES", "30")),
             content_dir=Path(env.get("BOT_CONTENT_DIR") or root / "intents"),
             state_dir=state_dir,
         )

@@ -30,6 +30,8 @@ TELEGRAM_MESSAGE_LIMIT: Final = 4096
 SHORT_LIMIT: Final = 1000  # about one phone screen
 NEGATIVE_ID: Final = "out_of_scope"
 UI_FILE: Final = "ui.yaml"
+FOLLOWUPS_FILE: Final = "followups.yaml"
+MAX_FOLLOWUP_WORDS: Final = 20
 # The interface strings the code looks up, with the {fields} it fills in: content that lacks
 # one would only fail when a user hits it, so validation insists on them.
 _PLAIN_UI_STRINGS: Final = """
@@ -38,7 +40,7 @@ _PLAIN_UI_STRINGS: Final = """
     command_topics command_help bot_description bot_short_description command_subscribe
     command_unsubscribe command_subscriptions command_language command_forget followed_all
     unfollowed_all subscriptions_all subscriptions_none forgotten language_prompt
-    language_set not_admin update_header_all
+    language_set not_admin update_header_all followup_what
 """.split()
 UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
     **{key: frozenset() for key in _PLAIN_UI_STRINGS},
@@ -51,6 +53,7 @@ UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
     "published": frozenset({"update", "count", "topic"}),
     "update_header": frozenset({"topic"}),
     "publish_too_long": frozenset({"size"}),
+    "followup_said_all": frozenset({"topic"}),
     "stats": frozenset(
         {"active", "inactive", "all", "per_topic", "updates", "deliveries", "questions"}
         | {"unanswered"}
@@ -87,13 +90,30 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Followups:
+    """What makes a short message a follow-up to the previous answer ("when?", "а сколько?").
+
+    ``cues`` are the (folded) words that ask for more; ``fillers`` are words that say
+    nothing about a subject. A message of at most ``max_words`` words with a cue, whose other
+    words are fillers or words of the previous answer's topic, is a follow-up.
+    """
+
+    cues: frozenset[str]
+    fillers: frozenset[str]
+    max_words: int
+    words: Mapping[Lang, tuple[str, ...]] = field(default_factory=dict)  # as written, per language
+
+
+@dataclass(frozen=True)
 class Content:
-    """All topics in menu order, the out-of-scope examples and the interface strings."""
+    """All topics in menu order, the out-of-scope examples, follow-up cues and interface
+    strings."""
 
     topics: tuple[Topic, ...]
     negatives: Mapping[Lang, tuple[str, ...]]
     ui: Mapping[str, Mapping[Lang, str]]
     digest: str
+    followups: Followups = Followups(frozenset(), frozenset(), 0)
     _by_id: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -132,6 +152,7 @@ def load(directory: Path) -> Content:
             problems.append(f"{path.name}: invalid YAML{where}: {getattr(exc, 'problem', exc)}")
 
     ui = _ui(raw.pop(UI_FILE, None), problems)
+    followups = _followups(raw.pop(FOLLOWUPS_FILE, None), problems)
     negatives = _negatives(raw.pop(f"{NEGATIVE_ID}.yaml", None), problems)
     topics: list[Topic] = []
     seen: dict[str, str] = {}
@@ -151,7 +172,7 @@ def load(directory: Path) -> Content:
     if problems:
         raise ContentError(problems)
     topics.sort(key=lambda topic: (topic.order, topic.id))
-    return Content(tuple(topics), negatives, ui, digest.hexdigest()[:16])
+    return Content(tuple(topics), negatives, ui, digest.hexdigest()[:16], followups)
 
 
 def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
@@ -252,21 +273,28 @@ def _check_numbers(
             )
 
 
-def _examples(name: str, value: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
+_WHAT: Final = {"examples": "training examples", "cues": "follow-up cues", "fillers": "fillers"}
+
+
+def _examples(
+    name: str, value: Any, problems: list[str], field_name: str = "examples"
+) -> dict[Lang, tuple[str, ...]]:
     if not isinstance(value, dict):
-        problems.append(f"{name}: examples must map each language to a list of messages")
+        problems.append(f"{name}: {field_name} must map each language to a list of messages")
         return {}
     examples: dict[Lang, tuple[str, ...]] = {}
     for key in sorted(set(value) - set(LANGS), key=str):
-        problems.append(f"{name}: examples has unknown language {key!r}")
+        problems.append(f"{name}: {field_name} has unknown language {key!r}")
     for lang in LANGS:
         items = value.get(lang)
         if not isinstance(items, list) or not items:
-            problems.append(f"{name}: examples.{lang} is missing (no training examples)")
+            problems.append(f"{name}: {field_name}.{lang} is missing (no {_WHAT[field_name]})")
             continue
         bad = [item for item in items if not isinstance(item, str) or not fold(item)]
         if bad:
-            problems.append(f"{name}: examples.{lang} has an empty or non-text item: {bad[0]!r}")
+            problems.append(
+                f"{name}: {field_name}.{lang} has an empty or non-text item: {bad[0]!r}"
+            )
             continue
         examples[lang] = tuple(items)
     return examples
@@ -285,6 +313,27 @@ def _negatives(data: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
         problems.append(f"{name}: expected id: {NEGATIVE_ID}, kind: negative and examples")
         return {}
     return _examples(name, data.get("examples"), problems)
+
+
+def _followups(data: Any, problems: list[str]) -> Followups:
+    name = FOLLOWUPS_FILE
+    if not isinstance(data, dict) or set(data) != {"cues", "fillers", "max_words"}:
+        problems.append(f"{name}: expected cues, fillers (each per language) and max_words")
+        return Followups(frozenset(), frozenset(), 0)
+    max_words = data["max_words"]
+    if not isinstance(max_words, int) or not 1 <= max_words <= MAX_FOLLOWUP_WORDS:
+        problems.append(f"{name}: max_words must be a whole number from 1 to {MAX_FOLLOWUP_WORDS}")
+        max_words = 0
+    lists = {key: _examples(name, data[key], problems, key) for key in ("cues", "fillers")}
+    # Any language's cue counts in any message: readers mix them ("ok, a kogda?").
+    cues, fillers = (
+        frozenset(
+            word for items in lists[key].values() for item in items for word in fold(item).split()
+        )
+        for key in ("cues", "fillers")
+    )
+    words = {lang: lists["cues"].get(lang, ()) + lists["fillers"].get(lang, ()) for lang in LANGS}
+    return Followups(cues, fillers, max_words, words)
 
 
 def _ui(data: Any, problems: list[str]) -> dict[str, dict[Lang, str]]:

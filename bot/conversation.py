@@ -16,11 +16,12 @@ from bot import content as content_module
 from bot import markup
 from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
+from bot.followups import FollowUps
 from bot.language import LanguageModel, Reading
 from bot.normalise import fold
 from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
 from bot.reports import format_stats
-from bot.values import LANGS, Following, Lang
+from bot.values import LANGS, Context, Following, Lang
 
 if TYPE_CHECKING:  # statistics are formatted here; the database stays unimported
     from bot.storage.records import Stats
@@ -42,6 +43,7 @@ class Conversation:
         self.content = content
         self.classifier = classifier
         self.languages = languages or LanguageModel.fit(content)
+        self.followups = FollowUps(content)
 
     @classmethod
     def open(cls, content_dir: Path, cache_dir: Path | None) -> Conversation:
@@ -56,22 +58,40 @@ class Conversation:
             LanguageModel.load_or_fit(content, cache_dir),
         )
 
-    def classify(self, text: str) -> tuple[Reading, Prediction]:
+    def classify(self, text: str, expected: Lang | None = None) -> tuple[Reading, Prediction]:
         """Read ``text`` (its language, and a Cyrillic reading of Latin-typed Russian) and
-        classify what was read."""
-        reading = self.languages.read(text[:CLASSIFIED_CHARS])
+        classify what was read; ``expected`` is the language the chat was using."""
+        reading = self.languages.read(text[:CLASSIFIED_CHARS], expected)
         return reading, self.classifier.predict(reading.text)
 
     # ------------------------------------------------------------------ questions
 
-    def ask(self, text: str, ui: Lang, following: Following | None = None) -> Reply:
-        """Answer a typed message in its own language; buttons follow ``ui``."""
+    def ask(
+        self,
+        text: str,
+        ui: Lang,
+        following: Following | None = None,
+        context: Context | None = None,
+    ) -> Reply:
+        """Answer a typed message in its own language; buttons follow ``ui``.
+
+        With a ``context`` (the chat's last answer), a follow-up such as "when?" is answered
+        on its topic; a clear question of its own, or an off-topic one, is not.
+        """
         if not fold(text[:CLASSIFIED_CHARS]):
             return Reply(
                 self.content.text("empty", ui), ui, ReplyKind.EMPTY, self._menu_keyboard(ui)
             )
-        reading, prediction = self.classify(text)
-        lang = reading.lang or ui
+        expected = context.lang if context else ui
+        reading, prediction = self.classify(text, expected)
+        lang = reading.lang or expected
+        clear = prediction.topic is not None and not prediction.ambiguous
+        if not (clear and self.interview_topic(str(prediction.topic))) and self.followups.asks_more(
+            reading.text, context
+        ):
+            if context is None:
+                return self.notice("followup_what", lang, menu=True)
+            return self._follow_up(context, lang, ui, following, prediction)
         if prediction.topic is None:
             return self._out_of_scope(lang, ui, prediction)
         topic_id = prediction.topic
@@ -108,6 +128,24 @@ class Conversation:
             ReplyKind.ANSWER,
             self._answer_keyboard(topic, lang, ui, long, following),
             topic.id,
+        )
+
+    def _follow_up(
+        self,
+        context: Context,
+        lang: Lang,
+        ui: Lang,
+        following: Following | None,
+        prediction: Prediction,
+    ) -> Reply:
+        """More on the context's topic: its longer answer, or an honest "that is all"."""
+        answer = self.topic(context.topic, lang, ui=ui, long=True, following=following)
+        text = answer.text
+        if context.long:
+            title = self.title(context.topic, lang)
+            text = self.content.text("followup_said_all", lang, topic=_without_emoji(title))
+        return Reply(
+            text, lang, ReplyKind.MORE, answer.keyboard, context.topic, prediction=prediction
         )
 
     # ------------------------------------------------------------------ buttons

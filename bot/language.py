@@ -33,7 +33,7 @@ from bot.values import Lang
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION: Final = "1"
+MODEL_VERSION: Final = "2"
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 # Letters English never uses; ö and ü are shared with German and Turkish but in a chat
@@ -44,6 +44,10 @@ _NGRAMS: Final = (1, 2, 3, 4)
 _SMOOTHING: Final = 0.5
 MIN_LETTERS: Final = 3  # shorter Latin messages ("ok", "a?") do not say their language
 SURE: Final = 0.8  # posterior the best language needs on Latin text
+# The language the chat was just using is likelier than another: a message has to be that
+# much (in nats) more like another language to switch. Clear messages differ by 30 or more;
+# two short words ("bes futbol?") by a few.
+EXPECTED_BONUS: Final = 10.0
 
 # Russian as typed in Latin letters: the common informal spellings, longest first.
 _TO_CYRILLIC: Final = (
@@ -130,8 +134,9 @@ class LanguageModel:
             logger.warning("Could not write the language model cache %s: %s", path, exc)
         return model
 
-    def read(self, text: str) -> Reading:
-        """Return ``text``'s language and the reading of it to classify."""
+    def read(self, text: str, expected: Lang | None = None) -> Reading:
+        """Return ``text``'s language and the reading of it to classify; ``expected`` is the
+        language the chat was using, which a short ambiguous message is taken to be in."""
         if _CYRILLIC.search(text):
             return Reading("ru", text)
         if _AZ_LETTERS.search(text):
@@ -139,14 +144,17 @@ class LanguageModel:
         letters = sum(len(word) for word in _LETTERS.findall(text))
         if letters < MIN_LETTERS or not _LATIN.search(text):
             return Reading(None, text)
-        lang = self._latin_language(fold(text))
+        lang = self._latin_language(fold(text), expected)
         if lang == "ru":
             return Reading("ru", to_cyrillic(text))
         return Reading(lang, text)
 
-    def _latin_language(self, folded: str) -> Lang | None:
+    def _latin_language(self, folded: str, expected: Lang | None) -> Lang | None:
         grams = _ngrams(folded)
-        scores = [prior * len(grams) for prior in self._priors]
+        scores = [
+            prior * len(grams) + (EXPECTED_BONUS if lang == expected else 0.0)
+            for prior, lang in zip(self._priors, _LATIN_LANGS, strict=True)
+        ]
         for gram in grams:
             for index, weight in enumerate(self._weights.get(gram, self._unseen)):
                 scores[index] += weight
@@ -171,6 +179,7 @@ def to_latin(text: str) -> str:
 
 def _texts(content: Content, lang: Lang) -> Iterable[str]:
     yield from content.negatives.get(lang, ())
+    yield from content.followups.words.get(lang, ())
     for topic in content.topics:
         yield from topic.examples.get(lang, ())
         yield topic.title[lang]
@@ -181,7 +190,8 @@ def _texts(content: Content, lang: Lang) -> Iterable[str]:
 def _ngrams(folded: str) -> list[str]:
     grams: list[str] = []
     for word in folded.split():
+        grams.append(f"<{word}>")  # the whole word: short words say most as themselves
         padded = f" {word} "
         for n in _NGRAMS:
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+            grams.extend(padded[i : i + n] for i in range(n == 1, len(padded) - n + 1 - (n == 1)))
     return grams

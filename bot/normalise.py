@@ -16,6 +16,9 @@ _CASE = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
 # Azerbaijani letters and their ASCII spellings fold to one form.
 _LETTERS = str.maketrans(
     {"ə": "e", "ä": "e", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u", "ё": "е", "’": "'"}
+    # Russian typed in Latin letters loses the soft and hard signs and й ("reisy", "skolko"):
+    # its Cyrillic reading matches the real spelling only without them.
+    | {"ь": "", "ъ": "", "й": "и"}
 )
 _DIGRAPHS = (("sh", "s"), ("ch", "c"))
 _NON_WORD = re.compile(r"[^\w\s'-]+")

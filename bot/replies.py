@@ -56,10 +56,19 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """One of the bot's own messages that a reader replied to: its first line and buttons."""
+
+    heading: str
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
 class Text:
-    """A typed message (a question, a thank-you, anything in words)."""
+    """A typed message (a question, a thank-you, anything in words), perhaps a reply."""
 
     text: str
+    quoted: Quoted | None = None
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,12 @@ class BotData:
     def open(self, storage: Storage) -> ChatService:
         """Open the chat service on ``storage``; return it."""
         self._storage = storage
-        self._chats = ChatService(self.conversation, storage, self.settings.admin_ids)
+        self._chats = ChatService(
+            self.conversation,
+            storage,
+            self.settings.admin_ids,
+            context_minutes=self.settings.context_minutes,
+        )
         return self._chats
 
     def close(self) -> tuple[ChatService, Storage] | None:

@@ -1,4 +1,4 @@
-"""Value types every layer shares: the languages, and what a chat follows.
+"""Value types every layer shares: the languages, what a chat follows, its context.
 
 This is the bottom of the package: it imports nothing from ``bot``, so storage, the
 conversation and the front ends can all depend on it without depending on each other.
@@ -7,6 +7,7 @@ conversation and the front ends can all depend on it without depending on each o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Literal, get_args
 
 Lang = Literal["en", "az", "ru"]
@@ -34,3 +35,14 @@ class Following:
     def covers(self, topic_id: str) -> bool:
         """Return whether bulletins on ``topic_id`` reach this chat."""
         return self.all or topic_id in self.topics
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a chat was last told: the topic, whether its longer answer was shown, the
+    language it was in, and when (a follow-up such as "when?" is answered on it)."""
+
+    topic: str
+    long: bool
+    lang: Lang
+    at: datetime

@@ -48,8 +48,9 @@ class Readers:
 
     async def forget(self, chat: Chat, command: Command) -> Reply:
         """``/forget``: delete everything held about the chat."""
+        self._memory.forget(chat.id)  # first: a pending context must not be stored after
         await self._chats.forget(chat.id)
-        self._memory.changed(chat.id)
+        self._memory.forget(chat.id)  # and a read in flight must not be cached
         return self._conversation.notice("forgotten", chat.ui)
 
     async def toggle(self, chat: Chat, action: Action, keyboard: Keyboard) -> Reply:

@@ -8,27 +8,46 @@ to what the pure ``Conversation`` answers. Nothing here imports ``telegram``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from bot.chat.editors import Editors
 from bot.chat.memory import Chat, ChatMemory
 from bot.chat.question_log import QuestionLog
 from bot.chat.readers import Readers
 from bot.conversation import Conversation
-from bot.replies import ActionKind, Command, Incoming, Origin, Other, Press, Reply, Text
+from bot.replies import (
+    ActionKind,
+    Command,
+    Incoming,
+    Origin,
+    Other,
+    Press,
+    Quoted,
+    Reply,
+    ReplyKind,
+    Text,
+)
 from bot.storage import Storage
-from bot.values import from_code
+from bot.values import Context, from_code
 
 CommandHandler = Callable[[Chat, Command], Awaitable[Reply]]
+CONTEXT_MINUTES: Final = 30.0  # how long a chat's last answer stays its context
 
 
 class ChatService:
     """Answers a chat's messages, commands and button presses, remembering what it must."""
 
     def __init__(
-        self, conversation: Conversation, storage: Storage, admins: frozenset[int]
+        self,
+        conversation: Conversation,
+        storage: Storage,
+        admins: frozenset[int],
+        context_minutes: float = CONTEXT_MINUTES,
     ) -> None:
         self.conversation = conversation
-        self._memory = ChatMemory(storage.chats.state)
+        self._context_for = timedelta(minutes=context_minutes)
+        self._memory = ChatMemory(storage.chats.state, storage.chats.remember)
         self._questions = QuestionLog(storage.questions)
         self._readers = Readers(conversation, storage.chats, self._memory)
         editors = Editors(conversation, storage, self._questions, admins)
@@ -55,16 +74,18 @@ class ChatService:
         state = await self._memory.state(origin.chat_id)
         chat = Chat(origin, state.language or from_code(origin.language_code), state)
         match incoming:
-            case Text(text):
-                reply = self.conversation.ask(text, chat.ui, state.following)
+            case Text(text, quoted):
+                context = self._context(state.context, quoted)
+                reply = self.conversation.ask(text, chat.ui, state.following, context)
                 self._questions.note(text, reply)
-                return reply
+                return self._remembered(chat, reply)
             case Press(action, keyboard):
                 if action is not None and action.kind is ActionKind.LANGUAGE:
                     return await self._readers.choose_language(chat, action.arg)
                 if action is not None and action.kind in (ActionKind.FOLLOW, ActionKind.UNFOLLOW):
                     return await self._readers.toggle(chat, action, keyboard)
-                return self.conversation.press(action, chat.ui, state.following)
+                reply = self.conversation.press(action, chat.ui, state.following)
+                return self._remembered(chat, reply)
             case Command(name):
                 command = self._commands.get(name)
                 if command is None:
@@ -77,9 +98,34 @@ class ChatService:
         """What a reader is told when answering failed; reads nothing (storage may be down)."""
         return self.conversation.notice("error", from_code(language_code))
 
-    async def flush_questions(self) -> None:
-        """Record the question statistics noted since the last flush."""
-        await self._questions.flush()
+    async def flush(self) -> None:
+        """Store what is written behind: chats' contexts and question statistics."""
+        try:
+            await self._memory.flush()
+        finally:
+            await self._questions.flush()
+
+    def _context(self, remembered: Context | None, quoted: Quoted | None) -> Context | None:
+        """The context a message is read in: the answer it replies to, else the chat's last
+        answer while it is fresh."""
+        now = datetime.now(UTC)
+        if quoted is not None:
+            replied = self.conversation.followups.context_of(quoted, now)
+            if replied is not None:
+                return replied
+        if remembered is not None and now - remembered.at <= self._context_for:
+            return remembered
+        return None
+
+    def _remembered(self, chat: Chat, reply: Reply) -> Reply:
+        """Make an interview answer the chat's context; return the reply."""
+        if reply.topic and reply.kind in (ReplyKind.ANSWER, ReplyKind.MORE):
+            if self.conversation.interview_topic(reply.topic):
+                long = reply.kind is ReplyKind.MORE
+                self._memory.remember(
+                    chat.id, Context(reply.topic, long, reply.lang, datetime.now(UTC))
+                )
+        return reply
 
     async def _start(self, chat: Chat, command: Command) -> Reply:
         """``/start``: the welcome, or the deep-linked topic."""

@@ -8,8 +8,9 @@ import re
 from telegram import Message, MessageEntity, Update
 from telegram.ext import Application, MessageHandler, filters
 
+from bot import rendering
 from bot.handlers.common import NEW_MESSAGES, Context, handle, send
-from bot.replies import Command, Other, Text
+from bot.replies import Command, Other, Quoted, Text
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,16 @@ async def question(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         text = re.sub(re.escape(f"@{context.bot.username}"), " ", text, flags=re.IGNORECASE)
     logger.debug("Question in chat %s: %r", message.chat_id, text)
-    await send(message, await handle(update, context, Text(text)))
+    await send(message, await handle(update, context, Text(text, _quoted(message))))
+
+
+def _quoted(message: Message) -> Quoted | None:
+    """The bot's own message this one replies to, as the chat service reads it."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != message.get_bot().id:
+        return None
+    heading = (replied.text or "").split("\n", 1)[0]
+    return Quoted(heading, rendering.parse_keyboard(replied.reply_markup))
 
 
 async def not_text(update: Update, context: Context) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage.checks import check_topic, utc
 from bot.storage.database import Database
 from bot.storage.records import ChatState
-from bot.storage.tables import bulletins, chats, deliveries, follows
-from bot.values import Following, Lang, parse_lang
+from bot.storage.tables import bulletins, chats, contexts, deliveries, follows
+from bot.values import Context, Following, Lang, parse_lang
 
 
 class ChatStore:
@@ -23,12 +23,47 @@ class ChatStore:
         self._db = db
 
     async def state(self, chat_id: int) -> ChatState:
-        """The chat's language choice and what it follows, read together."""
+        """The chat's language choice, what it follows and its context, read together."""
         async with self._db.read() as conn:
             language = (
                 await conn.execute(select(chats.c.language).where(chats.c.chat_id == chat_id))
             ).scalar_one_or_none()
-            return ChatState(parse_lang(language), await _following(conn, chat_id))
+            context = (
+                await conn.execute(select(contexts).where(contexts.c.chat_id == chat_id))
+            ).one_or_none()
+            return ChatState(
+                parse_lang(language),
+                await _following(conn, chat_id),
+                _context(context.topic, context.long, context.lang, context.at)
+                if context
+                else None,
+            )
+
+    async def remember(self, remembered: Mapping[int, Context]) -> None:
+        """Store each chat's context (its last answer), in one transaction."""
+        if not remembered:
+            return
+        for context in remembered.values():
+            check_topic(context.topic)
+        rows = [
+            {
+                "chat_id": chat_id,
+                "topic": context.topic,
+                "long": context.long,
+                "lang": context.lang,
+                "at": utc(context.at),
+            }
+            for chat_id, context in remembered.items()
+        ]
+        stmt = self._db.insert(contexts)
+        async with self._db.write() as conn:
+            await conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[contexts.c.chat_id],
+                    set_={name: stmt.excluded[name] for name in ("topic", "long", "lang", "at")},
+                ),
+                rows,
+            )
 
     async def following(self, chat_id: int) -> Following:
         """Return what the chat follows; nothing for unknown or inactive chats."""
@@ -136,11 +171,12 @@ class ChatStore:
     async def forget(self, chat_id: int) -> bool:
         """Delete everything held about the chat; return whether there was anything.
 
-        That is its chat row, its follows and its deliveries; bulletins it authored stay
-        (they went to others) but lose the author id.
+        That is its chat row, its follows, its context and its deliveries; bulletins it
+        authored stay (they went to others) but lose the author id.
         """
         async with self._db.write() as conn:
             gone = await conn.execute(delete(deliveries).where(deliveries.c.chat_id == chat_id))
+            await conn.execute(delete(contexts).where(contexts.c.chat_id == chat_id))
             await conn.execute(delete(follows).where(follows.c.chat_id == chat_id))
             chat = await conn.execute(delete(chats).where(chats.c.chat_id == chat_id))
             await conn.execute(
@@ -175,3 +211,8 @@ async def _following(conn: AsyncConnection, chat_id: int) -> Following:
         .all()
     )
     return Following(all=bool(chat.follows_all), topics=frozenset(topics))
+
+
+def _context(topic: str, long: bool, lang: str, at: datetime) -> Context | None:
+    parsed = parse_lang(lang)
+    return Context(topic, bool(long), parsed, at) if parsed else None

@@ -145,11 +145,27 @@ def _v2_outbox_and_questions(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE chats ADD COLUMN {column_ddl}"))
 
 
+def _v3_contexts(conn: Connection) -> None:
+    """Each chat's context: its last answer."""
+    v3 = MetaData()
+    Table(
+        "contexts",
+        v3,
+        Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+        Column("topic", String(32), nullable=False),
+        Column("long", Boolean, nullable=False),
+        Column("lang", String(2), nullable=False),
+        Column("at", UTCDateTime, nullable=False),
+    )
+    v3.create_all(conn, checkfirst=False)
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "chats and follows", _v1_chats_and_follows),
     Migration(
         2, "updates, deliveries, questions, chats.deactivated_reason", _v2_outbox_and_questions
     ),
+    Migration(3, "contexts", _v3_contexts),
 )
 LATEST_VERSION: Final = MIGRATIONS[-1].version
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.values import Following, Lang
+from bot.values import Context, Following, Lang
 
 
 class DeliveryStatus(StrEnum):
@@ -72,10 +72,12 @@ class Stats:
 
 @dataclass(frozen=True)
 class ChatState:
-    """What the bot needs to answer a chat: its language choice and what it follows."""
+    """What the bot needs to answer a chat: its language choice, what it follows, and what
+    it was last told (its context)."""
 
     language: Lang | None
     following: Following
+    context: Context | None = None
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,14 @@ questions = Table(
     # prune_questions() and the recent list go by age.
     Index("ix_questions_created_at", "created_at"),
 )
+
+contexts = Table(
+    "contexts",
+    metadata,
+    # No foreign key to chats: a chat that only asks questions has no chats row.
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("topic", String(MAX_TOPIC_CHARS), nullable=False),
+    Column("long", Boolean, nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
