@@ -101,7 +101,8 @@ def deleter(*path: str) -> Change:
 def test_real_content_loads_without_problems() -> None:
     content = load(INTENTS)
     assert isinstance(content, Content)
-    assert len(content.topics) == len(list(INTENTS.glob("*.yaml"))) - 2  # minus ui, out_of_scope
+    not_topics = 3  # ui, out_of_scope, followups
+    assert len(content.topics) == len(list(INTENTS.glob("*.yaml"))) - not_topics
     assert content.interview_topics
     assert content.topic("direct_flights") is not None
     assert set(content.negatives) == {"en", "az", "ru"}
@@ -684,3 +685,26 @@ def test_validate_command_passes_on_good_content(tmp_path: Path) -> None:
         == f"{INTENTS}: ok, {len(content.topics)} topics, {examples} training examples\n"
     )
     assert result.stderr == ""
+
+
+def test_follow_up_cues_are_required(intents: Path) -> None:
+    (intents / "followups.yaml").unlink()
+    assert problems_of(intents) == [
+        "followups.yaml: expected cues, fillers (each per language) and max_words"
+    ]
+
+
+def test_follow_up_cues_in_every_language(intents: Path) -> None:
+    def drop_az(data: Any) -> None:
+        del data["cues"]["az"]
+
+    edit(intents, "followups.yaml", drop_az)
+    assert problems_of(intents) == ["followups.yaml: cues.az is missing (no follow-up cues)"]
+
+
+@pytest.mark.parametrize("value", [0, 99, "seven"])
+def test_follow_up_length_is_a_sensible_number(intents: Path, value: object) -> None:
+    edit(intents, "followups.yaml", lambda data: data.update(max_words=value))
+    assert problems_of(intents) == [
+        "followups.yaml: max_words must be a whole number from 1 to 20"
+    ]
