@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import sys
@@ -16,7 +17,21 @@ from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError, Topic
 from bot.content import load as load_content
 from bot.conversation import Conversation
-from bot.evaluation import EvaluationFileError, evaluate, format_report, read_samples
+from bot.dialogues import (
+    Dialogue,
+    evaluate_dialogues,
+    format_dialogue_report,
+    is_dialogue_file,
+    read_dialogues,
+)
+from bot.evaluation import (
+    EvaluationFileError,
+    Sample,
+    evaluate,
+    format_report,
+    read_samples,
+    read_yaml,
+)
 from bot.reports import format_stats
 from bot.storage import Storage
 from bot.values import LANGS, Lang
@@ -152,16 +167,31 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     conversation = _conversation(settings)
     known = {topic.id for topic in conversation.content.topics}
+    reports: list[Callable[[], str]] = []
     try:
-        sets = [(path, read_samples(path, known)) for path in args.files]
+        for path in args.files:
+            data = read_yaml(path)
+            if is_dialogue_file(data):
+                dialogues = read_dialogues(path, data, known)
+                reports.append(
+                    functools.partial(_dialogue_report, path.name, dialogues, conversation)
+                )
+            else:
+                samples = read_samples(path, known)
+                reports.append(functools.partial(_sample_report, path.name, samples, conversation))
     except EvaluationFileError as exc:
         print(exc, file=sys.stderr)
         return 1
-    for number, (path, samples) in enumerate(sets):
-        if number:
-            print()
-        print(format_report(evaluate(path.name, samples, conversation)))
+    print("\n\n".join(report() for report in reports))
     return 0
+
+
+def _sample_report(name: str, samples: list[Sample], conversation: Conversation) -> str:
+    return format_report(evaluate(name, samples, conversation))
+
+
+def _dialogue_report(name: str, dialogues: list[Dialogue], conversation: Conversation) -> str:
+    return format_dialogue_report(evaluate_dialogues(name, dialogues, conversation))
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:

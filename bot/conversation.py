@@ -9,6 +9,7 @@ menus, notices); ``lang`` is the language a text is written in.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -106,6 +107,15 @@ class Conversation:
         return Reply(
             reply.text, lang, reply.kind, reply.keyboard, reply.topic, prediction=prediction
         )
+
+    def context_after(self, reply: Reply, at: datetime) -> Context | None:
+        """The context a reply leaves the chat in: an interview answer's topic, else None
+        (the previous context stays)."""
+        if reply.topic is None or reply.kind not in (ReplyKind.ANSWER, ReplyKind.MORE):
+            return None
+        if self.interview_topic(reply.topic) is None:
+            return None
+        return Context(reply.topic, reply.kind is ReplyKind.MORE, reply.lang, at)
 
     def topic(
         self,

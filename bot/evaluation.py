@@ -53,12 +53,17 @@ class Report:
         return self.rejected / self.out_of_scope if self.out_of_scope else 0.0
 
 
-def read_samples(path: Path, known_topics: set[str]) -> list[Sample]:
-    """Read a YAML list of ``{text, topic}``; raise EvaluationFileError on a bad entry."""
+def read_yaml(path: Path) -> Any:
+    """Parse an evaluation file; raise EvaluationFileError when it cannot be read."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise EvaluationFileError(f"{path}: cannot read: {exc}") from exc
+
+
+def read_samples(path: Path, known_topics: set[str]) -> list[Sample]:
+    """Read a YAML list of ``{text, topic}``; raise EvaluationFileError on a bad entry."""
+    data = read_yaml(path)
     if not isinstance(data, list):
         raise EvaluationFileError(f"{path}: expected a list of {{text, topic}}")
     samples = []

@@ -2,9 +2,9 @@
 a reader's Telegram reply points at.
 
 Content-driven: the cue words and fillers come from ``intents/followups.yaml``, and each
-interview topic's own words (title, long answer, examples, every language) count as on
-the subject, so "how many students?" after the education answer is a follow-up while
-"and the weather?" is a question of its own.
+interview topic's own words (title, long answer, examples, every language; less any word
+the out-of-scope examples use) count as on the subject, so "how many students?" after the
+education answer is a follow-up while "and the weather?" is a question of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ class FollowUps:
 
     def __init__(self, content: Content) -> None:
         self._content = content
+        # Words off-topic messages use too ("hava" is both air and weather) say nothing sure.
+        off_topic = frozenset(
+            word
+            for items in content.negatives.values()
+            for text in items
+            for word in fold(text).split()
+        )
         self._subjects = {
             topic.id: frozenset(
                 word
@@ -38,6 +45,7 @@ class FollowUps:
                 )
                 for word in fold(text).split()
             )
+            - off_topic
             for topic in content.interview_topics
         }
 

@@ -175,3 +175,22 @@ async def test_read_more_under_a_russian_answer_stays_russian(
     assert menu in [
         b["text"] for row in edited.params["reply_markup"]["inline_keyboard"] for b in row
     ]
+
+
+def test_evaluate_scores_dialogue_files(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    run = [sys.executable, "-m", "bot", "evaluate", str(ROOT / "data" / "dialogues_dev.yaml")]
+    result = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for label in ("follow-ups answered on the right topic", "off-topic second messages refused",
+                  "replies in the message language"):  # fmt: skip
+        assert label in result.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("- {lang: xx, first: a, first_topic: culture, second: b, kind: followup, "
+                      "expected: culture}\n", encoding="utf-8")  # fmt: skip
+    failed = subprocess.run([*run[:-1], str(broken)], capture_output=True, text=True, cwd=ROOT)
+    assert failed.returncode == 1 and "unknown lang or kind" in failed.stderr

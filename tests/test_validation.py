@@ -705,6 +705,4 @@ def test_follow_up_cues_in_every_language(intents: Path) -> None:
 @pytest.mark.parametrize("value", [0, 99, "seven"])
 def test_follow_up_length_is_a_sensible_number(intents: Path, value: object) -> None:
     edit(intents, "followups.yaml", lambda data: data.update(max_words=value))
-    assert problems_of(intents) == [
-        "followups.yaml: max_words must be a whole number from 1 to 20"
-    ]
+    assert problems_of(intents) == ["followups.yaml: max_words must be a whole number from 1 to 20"]

@@ -25,7 +25,6 @@ from bot.replies import (
     Press,
     Quoted,
     Reply,
-    ReplyKind,
     Text,
 )
 from bot.storage import Storage
@@ -119,12 +118,9 @@ class ChatService:
 
     def _remembered(self, chat: Chat, reply: Reply) -> Reply:
         """Make an interview answer the chat's context; return the reply."""
-        if reply.topic and reply.kind in (ReplyKind.ANSWER, ReplyKind.MORE):
-            if self.conversation.interview_topic(reply.topic):
-                long = reply.kind is ReplyKind.MORE
-                self._memory.remember(
-                    chat.id, Context(reply.topic, long, reply.lang, datetime.now(UTC))
-                )
+        context = self.conversation.context_after(reply, datetime.now(UTC))
+        if context is not None:
+            self._memory.remember(chat.id, context)
         return reply
 
     async def _start(self, chat: Chat, command: Command) -> Reply:
