@@ -93,11 +93,11 @@ class Topic:
 class Followups:
     """What makes a short message a follow-up to the previous answer ("when?", "а сколько?").
 
-    ``cues`` are the (folded) words that ask for more; ``fillers`` are words that say
-    nothing about a subject. A message of at most ``max_words`` words with a cue, whose other
-    words are fillers or words of the previous answer's topic, is a follow-up.
+    Folded words: ``refers`` point back at the answer ("it", "это"), ``cues`` ask for more,
+    ``fillers`` say nothing about a subject; see ``bot.followups`` for how they combine.
     """
 
+    refers: frozenset[str]
     cues: frozenset[str]
     fillers: frozenset[str]
     max_words: int
@@ -113,7 +113,7 @@ class Content:
     negatives: Mapping[Lang, tuple[str, ...]]
     ui: Mapping[str, Mapping[Lang, str]]
     digest: str
-    followups: Followups = Followups(frozenset(), frozenset(), 0)
+    followups: Followups = Followups(frozenset(), frozenset(), frozenset(), 0)
     _by_id: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -273,7 +273,12 @@ def _check_numbers(
             )
 
 
-_WHAT: Final = {"examples": "training examples", "cues": "follow-up cues", "fillers": "fillers"}
+_WHAT: Final = {
+    "examples": "training examples",
+    "refers": "words that refer back",
+    "cues": "follow-up cues",
+    "fillers": "fillers",
+}
 
 
 def _examples(
@@ -317,23 +322,24 @@ def _negatives(data: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
 
 def _followups(data: Any, problems: list[str]) -> Followups:
     name = FOLLOWUPS_FILE
-    if not isinstance(data, dict) or set(data) != {"cues", "fillers", "max_words"}:
-        problems.append(f"{name}: expected cues, fillers (each per language) and max_words")
-        return Followups(frozenset(), frozenset(), 0)
+    if not isinstance(data, dict) or set(data) != {"refers", "cues", "fillers", "max_words"}:
+        problems.append(f"{name}: expected refers, cues, fillers (each per language) and max_words")
+        return Followups(frozenset(), frozenset(), frozenset(), 0)
     max_words = data["max_words"]
     if not isinstance(max_words, int) or not 1 <= max_words <= MAX_FOLLOWUP_WORDS:
         problems.append(f"{name}: max_words must be a whole number from 1 to {MAX_FOLLOWUP_WORDS}")
         max_words = 0
-    lists = {key: _examples(name, data[key], problems, key) for key in ("cues", "fillers")}
+    keys = ("refers", "cues", "fillers")
+    lists = {key: _examples(name, data[key], problems, key) for key in keys}
     # Any language's cue counts in any message: readers mix them ("ok, a kogda?").
-    cues, fillers = (
+    refers, cues, fillers = (
         frozenset(
             word for items in lists[key].values() for item in items for word in fold(item).split()
         )
-        for key in ("cues", "fillers")
+        for key in keys
     )
-    words = {lang: lists["cues"].get(lang, ()) + lists["fillers"].get(lang, ()) for lang in LANGS}
-    return Followups(cues, fillers, max_words, words)
+    words = {lang: sum((lists[key].get(lang, ()) for key in keys), ()) for lang in LANGS}
+    return Followups(refers, cues, fillers, max_words, words)
 
 
 def _ui(data: Any, problems: list[str]) -> dict[str, dict[Lang, str]]:

@@ -87,9 +87,10 @@ class Conversation:
         reading, prediction = self.classify(text, expected)
         lang = reading.lang or expected
         clear = prediction.topic is not None and not prediction.ambiguous
-        if not (clear and self.interview_topic(str(prediction.topic))) and self.followups.asks_more(
-            reading.text, context
-        ):
+        switch_to = (
+            prediction.topic if clear and self.interview_topic(str(prediction.topic)) else None
+        )
+        if self.followups.asks_more(reading.text, context, switch_to):
             if context is None:
                 return self.notice("followup_what", lang, menu=True)
             return self._follow_up(context, lang, ui, following, prediction)

@@ -9,10 +9,11 @@ education answer is a follow-up while "and the weather?" is a question of its ow
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Final
 
-from bot import markup
 from bot.content import Content
 from bot.normalise import fold
 from bot.replies import ActionKind, Quoted
@@ -20,6 +21,7 @@ from bot.values import LANGS, Context, Lang
 
 # Buttons that only an answer on their topic carries.
 _TOPIC_OWN: Final = frozenset({ActionKind.MORE, ActionKind.FOLLOW, ActionKind.UNFOLLOW})
+_WORDS = re.compile(r"[\s'-]+")  # "kakie-to", "what's": the parts are the words
 
 
 class FollowUps:
@@ -28,7 +30,7 @@ class FollowUps:
     def __init__(self, content: Content) -> None:
         self._content = content
         # Words off-topic messages use too ("hava" is both air and weather) say nothing sure.
-        off_topic = frozenset(
+        self._off_topic = frozenset(
             word
             for items in content.negatives.values()
             for text in items
@@ -38,30 +40,38 @@ class FollowUps:
             topic.id: frozenset(
                 word
                 for lang in LANGS
-                for text in (
-                    topic.title[lang],
-                    markup.to_plain(topic.long[lang]),
-                    *topic.examples.get(lang, ()),
-                )
+                # What readers call the topic, not everything its long answer mentions.
+                for text in (topic.title[lang], *topic.examples.get(lang, ()))
                 for word in fold(text).split()
             )
-            - off_topic
+            - self._off_topic
             for topic in content.interview_topics
         }
 
-    def asks_more(self, text: str, context: Context | None) -> bool:
-        """Whether ``text`` reads as a follow-up (to ``context``'s topic, when there is one)."""
-        followups = self._content.followups
-        words = fold(text).split()
-        if not words or len(words) > followups.max_words:
+    def asks_more(self, text: str, context: Context | None, switch_to: str | None) -> bool:
+        """Whether ``text`` reads as a follow-up (to ``context``'s topic, when there is one).
+
+        ``switch_to`` is the interview topic the classifier clearly sees in ``text``: a message
+        that asks for more but names that other topic is a question of its own ("and the
+        students?"), unless it refers back ("and would they pay for it?").
+        """
+        rules = self._content.followups
+        words = _WORDS.split(fold(text))
+        words = [word for word in words if word]
+        if not words or len(words) > rules.max_words:
             return False
-        if not any(word in followups.cues for word in words):
+        asking = rules.refers | rules.cues | rules.fillers
+        if context is None:  # "and when?" out of the blue: only asking words
+            return all(_near(word, asking) for word in words)
+        subject = self._subjects.get(context.topic, frozenset())
+        if any(word in self._off_topic and word not in asking for word in words):
+            return False  # "and the weather?", "а погода там какая?"
+        if any(word in rules.refers for word in words):  # exact: "what" is one typo from "that"
+            return True
+        if not any(_near(word, rules.cues) for word in words):
             return False
-        subject = self._subjects.get(context.topic, frozenset()) if context else frozenset()
-        # A word about something else ("and the weather?") makes it a question of its own.
-        return all(
-            word in followups.cues or word in followups.fillers or word in subject for word in words
-        )
+        other = self._subjects.get(switch_to, frozenset()) if switch_to else frozenset()
+        return not any(word in other and word not in subject for word in words)
 
     def context_of(self, quoted: Quoted, at: datetime) -> Context | None:
         """The context a reply to one of the bot's answers carries: that answer's topic."""
@@ -84,3 +94,24 @@ class FollowUps:
         return next(
             (lang for lang in LANGS if topic and heading.strip() == topic.title[lang]), None
         )
+
+
+def _near(word: str, known: frozenset[str]) -> bool:
+    """Whether ``word`` is in ``known``, allowing one typo ("wen", "whos") past two letters."""
+    if word in known:
+        return True
+    if len(word) < 3:
+        return False
+    return any(variant in known for variant in _one_edit(word))
+
+
+def _one_edit(word: str) -> Iterator[str]:
+    """Every string one deletion, substitution or insertion away from ``word``."""
+    letters = set(word) | set("aeiouhy")
+    for i in range(len(word) + 1):
+        if i < len(word):
+            yield word[:i] + word[i + 1 :]
+            for letter in letters:
+                yield word[:i] + letter + word[i + 1 :]
+        for letter in letters:
+            yield word[:i] + letter + word[i:]

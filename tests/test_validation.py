@@ -690,7 +690,7 @@ def test_validate_command_passes_on_good_content(tmp_path: Path) -> None:
 def test_follow_up_cues_are_required(intents: Path) -> None:
     (intents / "followups.yaml").unlink()
     assert problems_of(intents) == [
-        "followups.yaml: expected cues, fillers (each per language) and max_words"
+        "followups.yaml: expected refers, cues, fillers (each per language) and max_words"
     ]
 
 
