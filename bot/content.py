@@ -19,6 +19,15 @@ import yaml
 from bot import markup
 from bot.normalise import fold
 from bot.values import LANGS, Lang
+from bot.wordlists import (
+    FOLLOWUPS_FILE,
+    NO_FOLLOWUPS,
+    SUBJECTS_FILE,
+    Followups,
+    lists_per_language,
+    read_followups,
+    read_others,
+)
 
 try:  # the C loader is several times faster and start-up time matters
     from yaml import CSafeLoader as _Loader
@@ -30,8 +39,6 @@ TELEGRAM_MESSAGE_LIMIT: Final = 4096
 SHORT_LIMIT: Final = 1000  # about one phone screen
 NEGATIVE_ID: Final = "out_of_scope"
 UI_FILE: Final = "ui.yaml"
-FOLLOWUPS_FILE: Final = "followups.yaml"
-MAX_FOLLOWUP_WORDS: Final = 20
 # The interface strings the code looks up, with the {fields} it fills in: content that lacks
 # one would only fail when a user hits it, so validation insists on them.
 _PLAIN_UI_STRINGS: Final = """
@@ -90,21 +97,6 @@ class Topic:
 
 
 @dataclass(frozen=True)
-class Followups:
-    """What makes a short message a follow-up to the previous answer ("when?", "а сколько?").
-
-    Folded words: ``refers`` point back at the answer ("it", "это"), ``cues`` ask for more,
-    ``fillers`` say nothing about a subject; see ``bot.followups`` for how they combine.
-    """
-
-    refers: frozenset[str]
-    cues: frozenset[str]
-    fillers: frozenset[str]
-    max_words: int
-    words: Mapping[Lang, tuple[str, ...]] = field(default_factory=dict)  # as written, per language
-
-
-@dataclass(frozen=True)
 class Content:
     """All topics in menu order, the out-of-scope examples, follow-up cues and interface
     strings."""
@@ -113,7 +105,8 @@ class Content:
     negatives: Mapping[Lang, tuple[str, ...]]
     ui: Mapping[str, Mapping[Lang, str]]
     digest: str
-    followups: Followups = Followups(frozenset(), frozenset(), frozenset(), 0)
+    followups: Followups = NO_FOLLOWUPS
+    others: frozenset[str] = frozenset()  # stems of other countries' names (subjects.yaml)
     _by_id: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -152,7 +145,8 @@ def load(directory: Path) -> Content:
             problems.append(f"{path.name}: invalid YAML{where}: {getattr(exc, 'problem', exc)}")
 
     ui = _ui(raw.pop(UI_FILE, None), problems)
-    followups = _followups(raw.pop(FOLLOWUPS_FILE, None), problems)
+    followups = read_followups(raw.pop(FOLLOWUPS_FILE, None), problems)
+    others = read_others(raw.pop(SUBJECTS_FILE, None), problems)
     negatives = _negatives(raw.pop(f"{NEGATIVE_ID}.yaml", None), problems)
     topics: list[Topic] = []
     seen: dict[str, str] = {}
@@ -168,11 +162,11 @@ def load(directory: Path) -> Content:
     if not any(topic.kind == "interview" for topic in topics):
         problems.append(f"{directory}: no interview topic found")
     _check_related(topics, {path.stem for path in files}, problems)
-    _check_examples(topics, negatives, problems)
+    _checklists_per_language(topics, negatives, problems)
     if problems:
         raise ContentError(problems)
     topics.sort(key=lambda topic: (topic.order, topic.id))
-    return Content(tuple(topics), negatives, ui, digest.hexdigest()[:16], followups)
+    return Content(tuple(topics), negatives, ui, digest.hexdigest()[:16], followups, others)
 
 
 def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
@@ -221,7 +215,7 @@ def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
         low, high = _RELATED_RANGE[str(kind)]
         if not low <= len(related) <= high:
             problems.append(f"{name}: related must list {low}-{high} topics, got {len(related)}")
-    examples = _examples(name, data.get("examples"), problems)
+    examples = lists_per_language(name, data.get("examples"), problems)
     if len(problems) > before:
         return None
     return Topic(
@@ -273,38 +267,6 @@ def _check_numbers(
             )
 
 
-_WHAT: Final = {
-    "examples": "training examples",
-    "refers": "words that refer back",
-    "cues": "follow-up cues",
-    "fillers": "fillers",
-}
-
-
-def _examples(
-    name: str, value: Any, problems: list[str], field_name: str = "examples"
-) -> dict[Lang, tuple[str, ...]]:
-    if not isinstance(value, dict):
-        problems.append(f"{name}: {field_name} must map each language to a list of messages")
-        return {}
-    examples: dict[Lang, tuple[str, ...]] = {}
-    for key in sorted(set(value) - set(LANGS), key=str):
-        problems.append(f"{name}: {field_name} has unknown language {key!r}")
-    for lang in LANGS:
-        items = value.get(lang)
-        if not isinstance(items, list) or not items:
-            problems.append(f"{name}: {field_name}.{lang} is missing (no {_WHAT[field_name]})")
-            continue
-        bad = [item for item in items if not isinstance(item, str) or not fold(item)]
-        if bad:
-            problems.append(
-                f"{name}: {field_name}.{lang} has an empty or non-text item: {bad[0]!r}"
-            )
-            continue
-        examples[lang] = tuple(items)
-    return examples
-
-
 def _negatives(data: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
     name = f"{NEGATIVE_ID}.yaml"
     if data is None:
@@ -317,29 +279,7 @@ def _negatives(data: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
     ):
         problems.append(f"{name}: expected id: {NEGATIVE_ID}, kind: negative and examples")
         return {}
-    return _examples(name, data.get("examples"), problems)
-
-
-def _followups(data: Any, problems: list[str]) -> Followups:
-    name = FOLLOWUPS_FILE
-    if not isinstance(data, dict) or set(data) != {"refers", "cues", "fillers", "max_words"}:
-        problems.append(f"{name}: expected refers, cues, fillers (each per language) and max_words")
-        return Followups(frozenset(), frozenset(), frozenset(), 0)
-    max_words = data["max_words"]
-    if not isinstance(max_words, int) or not 1 <= max_words <= MAX_FOLLOWUP_WORDS:
-        problems.append(f"{name}: max_words must be a whole number from 1 to {MAX_FOLLOWUP_WORDS}")
-        max_words = 0
-    keys = ("refers", "cues", "fillers")
-    lists = {key: _examples(name, data[key], problems, key) for key in keys}
-    # Any language's cue counts in any message: readers mix them ("ok, a kogda?").
-    refers, cues, fillers = (
-        frozenset(
-            word for items in lists[key].values() for item in items for word in fold(item).split()
-        )
-        for key in keys
-    )
-    words = {lang: sum((lists[key].get(lang, ()) for key in keys), ()) for lang in LANGS}
-    return Followups(refers, cues, fillers, max_words, words)
+    return lists_per_language(name, data.get("examples"), problems)
 
 
 def _ui(data: Any, problems: list[str]) -> dict[str, dict[Lang, str]]:
@@ -393,12 +333,12 @@ def _check_related(topics: list[Topic], declared: set[str], problems: list[str])
                 problems.append(f"{name}: related refers to unknown topic {other!r}")
 
 
-def _check_examples(
+def _checklists_per_language(
     topics: list[Topic], negatives: Mapping[Lang, tuple[str, ...]], problems: list[str]
 ) -> None:
     """The same message under two topics teaches the classifier a contradiction."""
     owner: dict[str, str] = {}
-    for name, examples in _all_examples(topics, negatives):
+    for name, examples in _alllists_per_language(topics, negatives):
         for text in examples:
             key = fold(text)
             first = owner.setdefault(key, name)
@@ -406,7 +346,7 @@ def _check_examples(
                 problems.append(f"{name}: example {text!r} also appears in {first}")
 
 
-def _all_examples(
+def _alllists_per_language(
     topics: list[Topic], negatives: Mapping[Lang, tuple[str, ...]]
 ) -> Iterator[tuple[str, list[str]]]:
     for topic in topics:

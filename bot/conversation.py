@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # statistics are formatted here; the database stays unimporte
 CLASSIFIED_CHARS: Final = 1000  # longer messages are classified on their start
 MAX_SUGGESTIONS: Final = 3
 MIN_SUGGESTION: Final = 0.08
+SURE_CHAT: Final = 0.75  # a conversation topic this sure is not taken for a follow-up
 SHOWN_ARG_CHARS: Final = 64  # a reader's unknown topic id is echoed back at most this long
 # Each language is named in itself: a reader looking for theirs must recognise it.
 LANGUAGE_NAMES: Final[dict[Lang, str]] = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
@@ -45,6 +46,8 @@ class Conversation:
         self.classifier = classifier
         self.languages = languages or LanguageModel.fit(content)
         self.followups = FollowUps(content)
+        # Short stems ("usa", "çin") only match whole words; longer ones match word starts.
+        self._long_stems = tuple(stem for stem in content.others if len(stem) >= 4)
 
     @classmethod
     def open(cls, content_dir: Path, cache_dir: Path | None) -> Conversation:
@@ -86,14 +89,18 @@ class Conversation:
         expected = context.lang if context else ui
         reading, prediction = self.classify(text, expected)
         lang = reading.lang or expected
+        if self._names_another_country(reading.text):
+            return self._out_of_scope(lang, ui, prediction)
         clear = prediction.topic is not None and not prediction.ambiguous
-        switch_to = (
-            prediction.topic if clear and self.interview_topic(str(prediction.topic)) else None
-        )
-        if self.followups.asks_more(reading.text, context, switch_to):
-            if context is None:
-                return self.notice("followup_what", lang, menu=True)
-            return self._follow_up(context, lang, ui, following, prediction)
+        topic = self.content.topic(prediction.topic) if clear and prediction.topic else None
+        switch_to = topic.id if topic and topic.kind == "interview" else None
+        # "thanks", "help": the chat itself, unless the classifier only half believes it ("who?").
+        chat_itself = topic is not None and not switch_to and prediction.confidence >= SURE_CHAT
+        if context is not None and not chat_itself:
+            if self.followups.asks_more(reading.text, context, switch_to):
+                return self._follow_up(context, lang, ui, following, prediction)
+        elif prediction.topic is None and self.followups.asks_more(reading.text, None, None):
+            return self.notice("followup_what", lang, menu=True)  # "and when?" out of the blue
         if prediction.topic is None:
             return self._out_of_scope(lang, ui, prediction)
         topic_id = prediction.topic
@@ -293,6 +300,14 @@ class Conversation:
         return [topic.id for topic in self.content.interview_topics]
 
     # ------------------------------------------------------------------ keyboards
+
+    def _names_another_country(self, text: str) -> bool:
+        """Whether ``text`` is about a country other than Korea and Azerbaijan."""
+        stems = self.content.others
+        return any(
+            word in stems or any(word.startswith(stem) for stem in self._long_stems)
+            for word in fold(text).split()
+        )
 
     def _out_of_scope(self, lang: Lang, ui: Lang, prediction: Prediction) -> Reply:
         return Reply(

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.conversation import Conversation
+from bot.replies import ReplyKind
 from bot.values import Lang
 
 NONE_LABEL = "none"
@@ -80,10 +81,15 @@ def read_samples(path: Path, known_topics: set[str]) -> list[Sample]:
 
 
 def evaluate(name: str, samples: Sequence[Sample], conversation: Conversation) -> Report:
-    """Classify every sample as the bot reads it and score the results."""
-    classified = [conversation.classify(sample.text) for sample in samples]
-    predicted = [prediction.topic for _, prediction in classified]
-    langs = Counter(reading.lang or "en" for reading, _ in classified)
+    """Ask every sample as a reader would and score the topics the replies were on."""
+    replies = [conversation.ask(sample.text, "en") for sample in samples]
+    predicted = [
+        None
+        if reply.kind is ReplyKind.OUT_OF_SCOPE or reply.prediction is None
+        else reply.prediction.topic
+        for reply in replies
+    ]
+    langs = Counter(reply.lang for reply in replies)
     pairs = list(zip((sample.topic for sample in samples), predicted, strict=True))
     in_scope = [(gold, guess) for gold, guess in pairs if gold is not None]
     out_scope = [(gold, guess) for gold, guess in pairs if gold is None]

@@ -230,3 +230,28 @@ def test_chit_chat_alone_is_never_offered_as_did_you_mean(content: Content) -> N
     reply = Conversation(content, FixedClassifier(guess)).ask("you idiot", "en")  # type: ignore[arg-type]
     assert reply.kind is ReplyKind.OUT_OF_SCOPE
     assert [a.arg for a in actions(reply.keyboard)] == INTERVIEW_IDS, "the menu"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how are relations between Russia and Korea?",
+        "what about Japan and Korea?",
+        "are there flights from Uzbekistan to Seoul?",
+        "а как отношения России и Китая?",
+        "a chto s otnosheniyami rossii i kitaya?",
+        "yaponiya ile koreya elaqeleri",
+    ],
+)
+def test_another_country_as_the_subject_is_declined(conversation: Conversation, text: str) -> None:
+    assert conversation.ask(text, "en").kind is ReplyKind.OUT_OF_SCOPE
+
+
+def test_thanks_after_an_answer_is_thanks_not_a_follow_up(conversation: Conversation) -> None:
+    from datetime import UTC, datetime
+
+    from bot.values import Context
+
+    context = Context("direct_flights", False, "en", datetime.now(UTC))
+    assert conversation.ask("thanks!", "en", None, context).topic == "thanks"
+    assert conversation.ask("and when?", "en", None, context).topic == "direct_flights"

@@ -101,7 +101,7 @@ def deleter(*path: str) -> Change:
 def test_real_content_loads_without_problems() -> None:
     content = load(INTENTS)
     assert isinstance(content, Content)
-    not_topics = 3  # ui, out_of_scope, followups
+    not_topics = 4  # ui, out_of_scope, followups, subjects
     assert len(content.topics) == len(list(INTENTS.glob("*.yaml"))) - not_topics
     assert content.interview_topics
     assert content.topic("direct_flights") is not None
@@ -706,3 +706,11 @@ def test_follow_up_cues_in_every_language(intents: Path) -> None:
 def test_follow_up_length_is_a_sensible_number(intents: Path, value: object) -> None:
     edit(intents, "followups.yaml", lambda data: data.update(max_words=value))
     assert problems_of(intents) == ["followups.yaml: max_words must be a whole number from 1 to 20"]
+
+
+def test_other_subjects_are_required_in_every_language(intents: Path) -> None:
+    def drop_ru(data: Any) -> None:
+        del data["others"]["ru"]
+
+    edit(intents, "subjects.yaml", drop_ru)
+    assert problems_of(intents) == ["subjects.yaml: others.ru is missing (no other subjects)"]

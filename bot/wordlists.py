@@ -1,0 +1,101 @@
+"""Word lists in the content: follow-up cues (``followups.yaml``) and the subjects that are
+not the interview's (``subjects.yaml``), checked like the rest (``file: problem``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from bot.normalise import fold
+from bot.values import LANGS, Lang
+
+FOLLOWUPS_FILE: Final = "followups.yaml"
+SUBJECTS_FILE: Final = "subjects.yaml"
+MAX_FOLLOWUP_WORDS: Final = 20
+
+
+@dataclass(frozen=True)
+class Followups:
+    """What makes a short message a follow-up to the previous answer ("when?", "а сколько?").
+
+    Folded words: ``refers`` point back at the answer ("it", "это"), ``cues`` ask for more,
+    ``fillers`` say nothing about a subject; see ``bot.followups`` for how they combine.
+    """
+
+    refers: frozenset[str]
+    cues: frozenset[str]
+    fillers: frozenset[str]
+    max_words: int
+    words: Mapping[Lang, tuple[str, ...]] = field(default_factory=dict)  # as written, per language
+
+
+NO_FOLLOWUPS: Final = Followups(frozenset(), frozenset(), frozenset(), 0)
+
+
+_WHAT: Final = {
+    "examples": "training examples",
+    "others": "other subjects",
+    "refers": "words that refer back",
+    "cues": "follow-up cues",
+    "fillers": "fillers",
+}
+
+
+def lists_per_language(
+    name: str, value: Any, problems: list[str], field_name: str = "examples"
+) -> dict[Lang, tuple[str, ...]]:
+    """Check a mapping of language to a non-empty list of texts; report ``file: problem``."""
+    if not isinstance(value, dict):
+        problems.append(f"{name}: {field_name} must map each language to a list of messages")
+        return {}
+    examples: dict[Lang, tuple[str, ...]] = {}
+    for key in sorted(set(value) - set(LANGS), key=str):
+        problems.append(f"{name}: {field_name} has unknown language {key!r}")
+    for lang in LANGS:
+        items = value.get(lang)
+        if not isinstance(items, list) or not items:
+            problems.append(f"{name}: {field_name}.{lang} is missing (no {_WHAT[field_name]})")
+            continue
+        bad = [item for item in items if not isinstance(item, str) or not fold(item)]
+        if bad:
+            problems.append(
+                f"{name}: {field_name}.{lang} has an empty or non-text item: {bad[0]!r}"
+            )
+            continue
+        examples[lang] = tuple(items)
+    return examples
+
+
+def read_followups(data: Any, problems: list[str]) -> Followups:
+    """Read ``followups.yaml``; report what is wrong with it."""
+    name = FOLLOWUPS_FILE
+    if not isinstance(data, dict) or set(data) != {"refers", "cues", "fillers", "max_words"}:
+        problems.append(f"{name}: expected refers, cues, fillers (each per language) and max_words")
+        return NO_FOLLOWUPS
+    max_words = data["max_words"]
+    if not isinstance(max_words, int) or not 1 <= max_words <= MAX_FOLLOWUP_WORDS:
+        problems.append(f"{name}: max_words must be a whole number from 1 to {MAX_FOLLOWUP_WORDS}")
+        max_words = 0
+    keys = ("refers", "cues", "fillers")
+    lists = {key: lists_per_language(name, data[key], problems, key) for key in keys}
+    # Any language's cue counts in any message: readers mix them ("ok, a kogda?").
+    refers, cues, fillers = (
+        frozenset(
+            word for items in lists[key].values() for item in items for word in fold(item).split()
+        )
+        for key in keys
+    )
+    words = {lang: sum((lists[key].get(lang, ()) for key in keys), ()) for lang in LANGS}
+    return Followups(refers, cues, fillers, max_words, words)
+
+
+def read_others(data: Any, problems: list[str]) -> frozenset[str]:
+    """Read ``subjects.yaml``: the folded stems of other countries' names, every language."""
+    if not isinstance(data, dict) or set(data) != {"others"}:
+        problems.append(f"{SUBJECTS_FILE}: expected others (per language)")
+        return frozenset()
+    lists = lists_per_language(SUBJECTS_FILE, data["others"], problems, "others")
+    return frozenset(
+        word for items in lists.values() for item in items for word in fold(item).split()
+    )
