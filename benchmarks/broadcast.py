@@ -14,7 +14,7 @@ database is created for the run and dropped afterwards) it prints:
   broadcast at the limit: from an update becoming available to getUpdates until its reply
   reaches the server, p50 and p99, next to the same figure with no broadcast going on.
 
-The fake Bot API server (tests/fakebotapi.py) runs in a child process of its own, so neither
+The fake Bot API server (testkit/fakebotapi.py) runs in a child process of its own, so neither
 its CPU nor its event loop is counted against the worker; it speaks JSON lines on its stdin
 and stdout. Everything stays on 127.0.0.1. Figures are printed, never asserted (shared
 machines are noisy); one run. Run: python benchmarks/broadcast.py [--seconds 30]
@@ -161,7 +161,7 @@ async def _chat(
 async def serve(subscribers: int) -> None:
     """The server process: start FakeBotAPI, then answer one JSON command per stdin line."""
     from benchmarks.e2e import questions
-    from tests.fakebotapi import FakeBotAPI
+    from testkit.fakebotapi import FakeBotAPI
 
     texts = questions()
     out = sys.stdout

@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakebotapi import FakeBotAPI  # noqa: E402  (the test suite's fake server)
+from testkit.fakebotapi import FakeBotAPI  # noqa: E402  (the shared fake server)
 
 
 def questions() -> list[str]:

@@ -11,7 +11,7 @@ from bot import callback_data
 from bot.app import BotApplication, build_application, webhook_options
 from bot.config import Settings
 from bot.conversation import Action, Conversation
-from tests.fakebotapi import Call, FakeBotAPI
+from testkit.fakebotapi import Call, FakeBotAPI
 
 
 def settings_for(server: FakeBotAPI, state_dir: Path, **env: str) -> Settings:

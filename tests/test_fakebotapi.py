@@ -32,7 +32,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.fakebotapi import Call, FakeBotAPI, UploadedFile, parse_html
+from testkit.fakebotapi import Call, FakeBotAPI, UploadedFile, parse_html
 
 CHAT = 1001
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot import callback_data
 from bot.conversation import Action, ActionKind, Conversation
+from testkit.fakebotapi import FakeBotAPI
 from tests.botharness import USER, ask, labels, running_bot, title
-from tests.fakebotapi import FakeBotAPI
 
 
 @pytest.fixture

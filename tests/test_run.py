@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 
 from bot.conversation import Conversation
+from testkit.fakebotapi import FakeBotAPI
 from tests.botharness import running_bot
 from tests.conftest import ROOT
-from tests.fakebotapi import FakeBotAPI
 
 USER = 1001
 

@@ -47,9 +47,9 @@ from bot.storage.database import create_engine
 from bot.storage.migrations import schema_version
 from bot.storage.tables import chats, deliveries, follows
 from bot.values import Following, Lang
+from testkit.fakebotapi import Call, FakeBotAPI
 from tests.botharness import settings_for
 from tests.conftest import ROOT
-from tests.fakebotapi import Call, FakeBotAPI
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 NO_PG = "TEST_DATABASE_URL not set: PostgreSQL tests need a server"

@@ -12,8 +12,8 @@ import pytest
 from bot import callback_data
 from bot.app import BotApplication
 from bot.conversation import Action, ActionKind, Conversation
+from testkit.fakebotapi import Call, FakeBotAPI
 from tests.botharness import USER, actions, ask, running_bot, title
-from tests.fakebotapi import Call, FakeBotAPI
 
 INTERVIEW_IDS = [
     "relations", "visits", "joint_commission", "economy", "liberated_territories",
