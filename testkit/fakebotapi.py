@@ -1,6 +1,6 @@
-"""A small fake Telegram Bot API server for end-to-end tests.
+"""A fake Telegram Bot API server for the bot's tests and benchmarks.
 
-The bot under test talks to it over real HTTP (aiohttp on 127.0.0.1, a random free port)::
+The bot talks to it over real HTTP (aiohttp on 127.0.0.1, a free port)::
 
     async with FakeBotAPI() as server:
         app = Application.builder().token(server.token).base_url(server.base_url).build()
@@ -8,14 +8,16 @@ The bot under test talks to it over real HTTP (aiohttp on 127.0.0.1, a random fr
         ...
         await server.wait_sent(1001)
 
-The server keeps a queue of updates (``user_sends``, ``user_presses``, ``make_update``) served by
-``getUpdates`` with long polling, stores every message the bot sends or edits (``messages``),
-records every request (``calls``), and can inject faults (``fail``, ``delay``, ``block``).
+It implements only the methods the bot and python-telegram-bot call (the ``_m_`` methods
+below); any other method answers 404 "Not Found" as Telegram does, which PTB reports as
+``InvalidToken``: a new call in the bot fails loudly until the fake learns it.
 
-It checks what the real API checks where bots commonly get it wrong: message length (4096),
-HTML markup (known tags, balanced, ``&`` starting an entity), callback_data (1-64 bytes),
-"message is not modified", replying to / editing / deleting missing messages, answering an
-unknown or already answered callback query, and command names in ``setMyCommands``.
+It queues updates (``user_sends``, ``user_presses``) for ``getUpdates`` with long polling,
+or posts them to the webhook (``post_webhook``); keeps the bot's messages as edited
+(``messages``); records every request (``calls``); and injects faults (``fail``, ``delay``,
+``block``). It checks what Telegram checks where bots go wrong: message length, HTML markup
+(see ``parse_html``), callback_data size, "message is not modified", replying to or editing
+a missing message, answering a callback query twice, command names, description lengths.
 """
 
 from __future__ import annotations
@@ -36,55 +38,40 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-__all__ = ["ApiError", "Call", "FakeBotAPI", "UploadedFile", "parse_html"]
+__all__ = ["ApiError", "Call", "EntityParseError", "FakeBotAPI", "parse_html"]
 
 MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_DATA = 64  # bytes
+MAX_DESCRIPTION = 512
+MAX_SHORT_DESCRIPTION = 120
+DEFAULT_GROUP_USER_ID = 10_001
 
-#: Methods whose successful calls ``sent()`` reports: they put something into a chat.
-_SENDING_PREFIXES = ("send", "edit", "copymessage", "forwardmessage", "deletemessage", "stoppoll")
-
-# ----------------------------------------------------------------------------- request decoding
-
-#: Keys whose form-encoded values are JSON (PTB JSON-encodes every non-string value).
-_JSON_KEYS = frozenset(
-    {
-        "reply_markup", "commands", "allowed_updates", "entities", "caption_entities", "scope",
-        "reply_parameters", "link_preview_options", "media", "options", "message_ids",
-        "results", "reaction", "question_entities", "explanation_entities", "permissions",
-    }
-)  # fmt: skip
-#: Free-text keys: never JSON-decoded, even when they look like JSON ("[1] is a list").
+#: Form fields kept as sent: PTB JSON-encodes every other value, and a text may look like JSON.
 _TEXT_KEYS = frozenset(
-    {
-        "text", "caption", "description", "short_description", "name", "title", "question",
-        "explanation", "url", "secret_token", "parse_mode", "action", "emoji", "address",
-        "first_name", "last_name", "phone_number", "callback_query_id", "inline_message_id",
-        "inline_query_id", "language_code", "ip_address", "query", "data",
-    }
+    {"text", "parse_mode", "callback_query_id", "description", "short_description",
+     "language_code", "url", "secret_token"}
 )  # fmt: skip
-_INT_KEYS = frozenset(
-    {
-        "chat_id", "message_id", "from_chat_id", "user_id", "offset", "limit", "timeout",
-        "reply_to_message_id", "message_thread_id", "cache_time", "max_connections",
-        "duration", "width", "height", "length", "open_period", "close_date", "until_date",
-        "sender_chat_id", "correct_option_id", "direct_messages_topic_id",
-    }
-)  # fmt: skip
-_FLOAT_KEYS = frozenset({"latitude", "longitude", "horizontal_accuracy"})
-_BOOL_PREFIXES = ("disable_", "is_", "can_", "show_", "allow_", "has_", "protect_", "drop_")
-_BOOL_KEYS = frozenset({"for_channels", "supports_streaming", "expandable", "revoke_messages"})
-_INT_RE = re.compile(r"-?\d+")
-
-
-@dataclass
-class UploadedFile:
-    """A file part of a multipart request (``params[name]`` holds one of these)."""
-
-    filename: str | None
-    content_type: str
-    data: bytes
+_DESCRIPTIONS = {
+    400: "Bad Request: chat not found",
+    403: "Forbidden: bot was blocked by the user",
+    409: "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running",
+}
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+_QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+_BOT_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
+#: What a user's non-text message carries, by the ``build_message_update`` flag asking for it.
+_MEDIA: dict[str, Any] = {
+    "sticker": {"file_id": "fake-sticker", "file_unique_id": "sticker", "type": "regular",
+                "width": 512, "height": 512, "is_animated": False, "is_video": False},
+    "photo": [{"file_id": "fake-photo", "file_unique_id": "photo", "width": 90, "height": 90}],
+    "voice": {"file_id": "fake-voice", "file_unique_id": "voice", "duration": 2},
+    "location": {"latitude": 51.5074, "longitude": -0.1278},
+}  # fmt: skip
 
 
 @dataclass
@@ -102,23 +89,28 @@ class Call:
 
     @property
     def ok(self) -> bool:
+        """The request succeeded."""
         return self.status == HTTPStatus.OK
 
     @property
     def result(self) -> Any:
+        """The ``result`` answered; None while running or after an error."""
         return None if self.response is None else self.response.get("result")
 
     @property
     def chat_id(self) -> int | str | None:
-        return _norm_chat(self.params.get("chat_id"))
+        """The ``chat_id`` parameter, if any."""
+        chat_id = self.params.get("chat_id")
+        return chat_id if isinstance(chat_id, int | str) else None
 
     @property
     def text(self) -> str | None:
-        value = self.params.get("text", self.params.get("caption"))
-        return value if isinstance(value, str) else None
+        """The ``text`` parameter as sent (HTML and all), if any."""
+        text = self.params.get("text")
+        return text if isinstance(text, str) else None
 
     def __str__(self) -> str:
-        shown = {k: v for k, v in self.params.items() if k not in ("reply_markup",)}
+        shown = {k: v for k, v in self.params.items() if k != "reply_markup"}
         body = json.dumps(shown, ensure_ascii=False, default=repr)
         if len(body) > 160:
             body = body[:157] + "..."
@@ -133,55 +125,13 @@ class ApiError(Exception):
     def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None):
         super().__init__(description)
         self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
+        self.body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            self.body["parameters"] = parameters
 
 
 def _bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
-
-
-def _decode_value(key: str, value: str) -> Any:
-    if key in _TEXT_KEYS:
-        return value
-    if key in _JSON_KEYS or value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    if key in _INT_KEYS:
-        if _INT_RE.fullmatch(value):
-            return int(value)
-        with contextlib.suppress(ValueError):
-            return float(value)
-        return value
-    if key in _FLOAT_KEYS:
-        with contextlib.suppress(ValueError):
-            return float(value)
-        return value
-    if (key in _BOOL_KEYS or key.startswith(_BOOL_PREFIXES)) and value in ("true", "false"):
-        return value == "true"
-    return value
-
-
-def _norm_chat(chat_id: Any) -> int | str | None:
-    if isinstance(chat_id, str) and _INT_RE.fullmatch(chat_id):
-        return int(chat_id)
-    if isinstance(chat_id, bool):
-        return None
-    if isinstance(chat_id, int | str):
-        return chat_id
-    return None
 
 
 def _utf16_len(text: str) -> int:
@@ -197,13 +147,15 @@ _HTML_ENTITY_TYPES = {
     "blockquote": "blockquote", "tg-spoiler": "spoiler", "span": "spoiler",
     "tg-emoji": "custom_emoji",
 }  # fmt: skip
-_START_TAG = re.compile(
-    r"<([a-zA-Z][a-zA-Z0-9-]*)"
-    r"((?:\s+[^\s=>/\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*/?>"
+_ATTRIBUTE = r"""([^\s=>/"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?"""
+#: One token of Telegram HTML; the last two alternatives take what no other one does.
+_HTML_TOKEN = re.compile(
+    r"</(?P<end>[a-zA-Z][a-zA-Z0-9-]*)\s*>"
+    rf"|<(?P<start>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>(?:\s+{_ATTRIBUTE})*)\s*/?>"
+    r"|&(?P<ref>#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);"
+    r"|(?P<stray>[<&])"
+    r"|(?P<plain>[^<&]+)"
 )
-_END_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9-]*)\s*>")
-_ATTRIBUTE = re.compile(r"([^\s=>/\"']+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>\"']+))?")
-_HTML_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]*);")
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 
@@ -211,178 +163,104 @@ class EntityParseError(ValueError):
     """The text is not valid Telegram HTML."""
 
 
-def parse_html(text: str, *, strict: bool = True) -> tuple[str, list[dict[str, Any]]]:
+def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     """Parse Telegram-flavoured HTML into (plain text, message entities) like the Bot API does.
 
     Raises EntityParseError (message like Telegram's) for unknown or unbalanced tags, a ``<``
-    that does not start a tag, and the like. With ``strict`` (the default) it also rejects a
-    ``&`` that does not start a supported entity (``&lt;``, ``&gt;``, ``&amp;``, ``&quot;``,
-    numeric): Telegram itself keeps such a ``&`` as text, but it means the bot forgot to escape
-    something, which breaks as soon as that text contains a ``<``.
+    that does not start a tag, and the like. Stricter than Telegram, it also rejects a ``&``
+    that starts no supported entity (``&lt;``, ``&gt;``, ``&amp;``, ``&quot;``, numeric):
+    Telegram shows such a ``&`` as is, but it means the bot forgot to escape something, which
+    breaks as soon as that text contains a ``<``.
     """
     out: list[str] = []
-    offset16 = 0  # UTF-16 offset of the end of ``out``
-    stack: list[dict[str, Any]] = []
+    offset = 0  # in UTF-16 code units, as Telegram counts entity offsets
+    opened: list[tuple[str, dict[str, str], int]] = []  # tag, attributes, offset
     entities: list[dict[str, Any]] = []
-    i, n = 0, len(text)
-
-    def at() -> str:
-        return f"at byte offset {len(text[:i].encode())}"
-
-    while i < n:
-        char = text[i]
-        if char == "<":
-            if text.startswith("</", i):
-                match = _END_TAG.match(text, i)
-                if match is None:
-                    raise EntityParseError(f"Unclosed end tag {at()}")
-                name = match.group(1).lower()
-                if not stack:
-                    raise EntityParseError(f'Unexpected end tag "{name}" {at()}')
-                top = stack.pop()
-                if top["tag"] != name:
-                    raise EntityParseError(
-                        f'Unmatched end tag {at()}, expected "</{top["tag"]}>", found "</{name}>"'
-                    )
-                entity = _close_entity(top, offset16, stack)
-                if entity is not None:
-                    entities.append(entity)
-                i = match.end()
-                continue
-            match = _START_TAG.match(text, i)
-            if match is None:
-                raise EntityParseError(f"Unclosed start tag {at()}")
-            name = match.group(1).lower()
-            if name not in _HTML_ENTITY_TYPES:
-                raise EntityParseError(f'Unsupported start tag "{name}" {at()}')
+    for token in _HTML_TOKEN.finditer(text):
+        at = f"at byte offset {len(text[: token.start()].encode())}"
+        if token["end"]:
+            name = token["end"].lower()
+            if not opened:
+                raise EntityParseError(f'Unexpected end tag "{name}" {at}')
+            tag, attrs, start = opened.pop()
+            if tag != name:
+                raise EntityParseError(
+                    f'Unmatched end tag {at}, expected "</{tag}>", found "</{name}>"'
+                )
+            if offset > start and (tag != "a" or attrs.get("href")):
+                entity = {
+                    "type": _HTML_ENTITY_TYPES[tag],
+                    "offset": start,
+                    "length": offset - start,
+                }
+                if tag == "a":
+                    entity["url"] = attrs["href"]
+                elif tag == "tg-emoji":
+                    entity["custom_emoji_id"] = attrs["emoji-id"]
+                entities.append(entity)
+        elif token["start"]:
+            name = token["start"].lower()
             attrs = {
-                key.lower(): html.unescape(value.strip("\"'")) if value else ""
-                for key, value in _ATTRIBUTE.findall(match.group(2))
+                key.lower(): html.unescape(value.strip("\"'"))
+                for key, value in re.findall(_ATTRIBUTE, token["attrs"])
             }
+            if name not in _HTML_ENTITY_TYPES:
+                raise EntityParseError(f'Unsupported start tag "{name}" {at}')
             if name == "span" and attrs.get("class") != "tg-spoiler":
-                raise EntityParseError(f'Tag "span" must have class "tg-spoiler" {at()}')
+                raise EntityParseError(f'Tag "span" must have class "tg-spoiler" {at}')
             if name == "tg-emoji" and not attrs.get("emoji-id"):
-                raise EntityParseError(f'Tag "tg-emoji" must have attribute "emoji-id" {at()}')
-            stack.append({"tag": name, "attrs": attrs, "offset": offset16})
-            i = match.end()
-            continue
-        if char == "&":
-            decoded = _html_entity(text, i)
-            if decoded is not None:
-                out.append(decoded[0])
-                offset16 += _utf16_len(decoded[0])
-                i += decoded[1]
-                continue
-            if strict:
+                raise EntityParseError(f'Tag "tg-emoji" must have attribute "emoji-id" {at}')
+            opened.append((name, attrs, offset))
+        elif token["stray"] == "<":
+            kind = "end" if text.startswith("</", token.start()) else "start"
+            raise EntityParseError(f"Unclosed {kind} tag {at}")
+        else:
+            chars = token["plain"] or _html_entity(token["ref"])
+            if not chars:
                 raise EntityParseError(
                     f"Character '&' must start an HTML entity (&amp; &lt; &gt; &quot; &#N;) "
-                    f"{at()}: {text[i : i + 12]!r}"
+                    f"{at}: {text[token.start() : token.start() + 12]!r}"
                 )
-        out.append(char)
-        offset16 += _utf16_len(char)
-        i += 1
-    if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1]["tag"]}"'
-        )
+            out.append(chars)
+            offset += _utf16_len(chars)
+    if opened:
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{opened[-1][0]}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
 
 
-def _html_entity(text: str, i: int) -> tuple[str, int] | None:
-    """The character of the supported entity at text[i] and its length, or None."""
-    match = _HTML_ENTITY.match(text, i)
-    if match is None:
-        return None
-    ref = match.group(1)
-    if ref.startswith("#"):
-        code = int(ref[2:], 16) if ref[1:2] in ("x", "X") else int(ref[1:])
-        if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            return None
-        return chr(code), match.end() - i
-    if ref in _NAMED_ENTITIES:
-        return _NAMED_ENTITIES[ref], match.end() - i
-    return None
-
-
-def _close_entity(
-    opened: dict[str, Any], end16: int, parents: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    tag, attrs = opened["tag"], opened["attrs"]
-    length = end16 - opened["offset"]
-    language = attrs.get("class", "")
-    if tag == "code" and parents and parents[-1]["tag"] == "pre":
-        if language.startswith("language-"):
-            parents[-1]["language"] = language.removeprefix("language-")
-        return None  # <pre><code> is one pre entity
-    if length <= 0:
-        return None
-    entity: dict[str, Any] = {"type": _HTML_ENTITY_TYPES[tag], "offset": opened["offset"]}
-    entity["length"] = length
-    if tag == "a":
-        href = attrs.get("href", "")
-        if not href:
-            return None
-        user = re.fullmatch(r"tg://user\?id=(\d+)", href)
-        if user:
-            entity["type"] = "text_mention"
-            entity["user"] = {"id": int(user.group(1)), "is_bot": False, "first_name": "User"}
-        else:
-            entity["url"] = href
-    elif tag == "pre" and opened.get("language"):
-        entity["language"] = opened["language"]
-    elif tag == "blockquote" and "expandable" in attrs:
-        entity["type"] = "expandable_blockquote"
-    elif tag == "tg-emoji":
-        entity["custom_emoji_id"] = attrs["emoji-id"]
-    return entity
+def _html_entity(ref: str | None) -> str:
+    """The character an entity reference names; "" for a stray ``&`` or an invalid code."""
+    if ref is None:
+        return ""
+    if not ref.startswith("#"):
+        return _NAMED_ENTITIES[ref]
+    code = int(ref[2:], 16) if ref[1:2] in ("x", "X") else int(ref[1:])
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
 
 
 # ----------------------------------------------------------------------------- the server
 
 
 @dataclass
-class _Fault:
-    method: str | None  # lower-case, None = any
-    status: int
-    description: str
-    parameters: dict[str, Any] | None
+class _Rule:
+    """A fault or a delay for the next ``remaining`` requests of ``method`` (None: any)."""
+
+    method: str | None  # lower-case
     remaining: int
+    error: ApiError | None = None
+    seconds: float = 0.0
 
 
-@dataclass
-class _Delay:
-    method: str | None
-    seconds: float
-    remaining: int
-
-
-_DEFAULT_DESCRIPTIONS = {
-    400: "Bad Request: chat not found",
-    401: "Unauthorized",
-    403: "Forbidden: bot was blocked by the user",
-    404: "Not Found",
-    409: "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}
-_BLOCKED = "Forbidden: bot was blocked by the user"
-_NOT_MODIFIED = (
-    "message is not modified: specified new message content and reply markup are exactly "
-    "the same as a current content and reply markup of the message"
-)
-_QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
-_BUTTON_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
-)  # fmt: skip
-_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
-_BOT_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
-DEFAULT_GROUP_USER_ID = 10_001
-
-Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+def _take(rules: list[_Rule], method: str) -> _Rule | None:
+    """Use up one turn of the first rule for ``method``, in the order the rules were made."""
+    for rule in rules:
+        if rule.method in (None, method.lower()):
+            rule.remaining -= 1
+            if rule.remaining <= 0:
+                rules.remove(rule)
+            return rule
+    return None
 
 
 class FakeBotAPI:
@@ -393,84 +271,58 @@ class FakeBotAPI:
         token: str = "123456:TEST-token",
         bot_id: int = 4242,
         username: str = "interview_test_bot",
-        *,
-        first_name: str = "Test Bot",
-        strict_html: bool = True,
     ) -> None:
         self.token = token
-        #: Reject a bare ``&`` in HTML texts (Telegram would show it as is); see parse_html.
-        self.strict_html = strict_html
         self.bot_id = bot_id
-        self.username = username
-        self.bot_user: dict[str, Any] = {
-            "id": bot_id,
-            "is_bot": True,
-            "first_name": first_name,
-            "username": username,
-        }
+        self.bot_user: dict[str, Any] = {"id": bot_id, "is_bot": True, "first_name": "Bot",
+                                         "username": username}  # fmt: skip
         self.url = ""
         self.base_url = ""
         self.calls: list[Call] = []
-        #: Bot profile as set by setMyDescription / setMyShortDescription / setMyName:
-        #: {"description": {language_code: text}, "short_description": {...}, "name": {...}}.
-        self.profile: dict[str, dict[str, str]] = {
-            "description": {},
-            "short_description": {},
-            "name": {},
-        }
         #: Webhook state as set by setWebhook (url "" = no webhook).
         self.webhook: dict[str, Any] = {"url": ""}
 
         self._runner: web.AppRunner | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closing = False
-        self._stop_event: asyncio.Event | None = None
+        self._stopped = asyncio.Event()  # ends long polls and delays at shutdown
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
-        self._file_ids = itertools.count(1)
         self._poll: asyncio.Future[str] | None = None  # the getUpdates waiting
-        self._faults: list[_Fault] = []
-        self._delays: list[_Delay] = []
+        self._faults: list[_Rule] = []
+        self._delays: list[_Rule] = []
         self._blocked: dict[int | str, str] = {}
-        self._next_message_id: dict[int | str, int] = {}
-        self._bot_messages: dict[int | str, dict[int, dict[str, Any]]] = {}
-        self._user_messages: dict[int | str, dict[int, dict[str, Any]]] = {}
-        self._chats: dict[int | str, dict[str, Any]] = {}
+        self._next_message_id: dict[int, int] = {}
+        self._bot_messages: dict[int, dict[int, dict[str, Any]]] = {}
+        self._user_messages: dict[int, dict[int, dict[str, Any]]] = {}
+        self._chats: dict[int, dict[str, Any]] = {}
         self._open_queries: set[str] = set()
         self._answered_queries: set[str] = set()
-        self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._handlers: dict[str, Handler] = {
-            name.removeprefix("_m_"): getattr(self, name)
-            for name in dir(self)
-            if name.startswith("_m_") and name != "_m_default"
+        self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
+            name.removeprefix("_m_"): getattr(self, name) for name in dir(self) if name[:3] == "_m_"
         }
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        """Listen on 127.0.0.1, a free port; sets ``url`` and ``base_url``."""
         if self._runner is not None:
             raise RuntimeError("FakeBotAPI already started")
-        self._loop = asyncio.get_running_loop()
-        self._closing = False
-        self._stop_event = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        self._stopped.clear()
+        app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
         self._runner = runner
         host, port = runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
         self.base_url = f"{self.url}/bot"
 
     async def stop(self) -> None:
+        """End waiting polls and delays, and stop listening."""
         if self._runner is None:
             return
-        self._closing = True
-        if self._stop_event is not None:
-            self._stop_event.set()
+        self._stopped.set()
         self._wake("stop")
         runner, self._runner = self._runner, None
         await runner.cleanup()
@@ -492,7 +344,6 @@ class FakeBotAPI:
         user_id: int | None = None,
         language_code: str | None = "en",
         chat_type: str = "private",
-        first_name: str = "Test",
         entities: list[dict[str, Any]] | None = None,
         reply_to_message_id: int | None = None,
         sticker: bool = False,
@@ -500,172 +351,73 @@ class FakeBotAPI:
         voice: bool = False,
         location: bool = False,
         edited: bool = False,
-        message_id: int | None = None,
     ) -> dict[str, Any]:
         """Build (but do not queue) a message update from a user; see ``user_sends``.
 
-        The update gets an update_id and the message a message_id (and is remembered, so that
-        later edits and replies can refer to it) - only the queueing is left out.
+        The message is remembered, so that later edits and replies can refer to it.
         """
         if chat_type not in ("private", "group", "supergroup"):
             raise ValueError(f"unsupported chat_type {chat_type!r}")
-        if chat_type == "private" and chat_id <= 0:
-            raise ValueError("a private chat_id is the (positive) user id")
-        if chat_type != "private" and chat_id >= 0:
-            raise ValueError("group and supergroup chat ids are negative")
-        kinds = [name for name, on in (("sticker", sticker), ("photo", photo),
-                 ("voice", voice), ("location", location)) if on]  # fmt: skip
-        if len(kinds) > 1:
-            raise ValueError(f"choose one of {kinds}")
-        if text is None and not kinds:
-            raise ValueError("a message needs text or one of sticker/photo/voice/location")
-        if text is not None and (sticker or location):
-            raise ValueError("stickers and locations have no text or caption")
+        if (chat_type == "private") != (chat_id > 0):
+            raise ValueError("private chat ids are positive (the user's), group ones negative")
+        flags = {"sticker": sticker, "photo": photo, "voice": voice, "location": location}
+        kinds = [kind for kind, on in flags.items() if on]
+        if (
+            len(kinds) > 1
+            or (text is None and not kinds)
+            or (text is not None and (sticker or location))
+        ):
+            raise ValueError("a message is a text, a sticker, a location, or a photo or voice")
         if user_id is None:
-            user_id = chat_id if chat_type == "private" else DEFAULT_GROUP_USER_ID
-
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-        if language_code is not None:
-            user["language_code"] = language_code
-        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
-        if chat_type == "private":
-            chat["first_name"] = first_name
-        else:
-            chat["title"] = "Test group" if chat_type == "group" else "Test supergroup"
-        self._chats[chat_id] = chat
-
+            user_id = chat_id if chat_id > 0 else DEFAULT_GROUP_USER_ID
+        name = {"first_name": "Test"} if chat_id > 0 else {"title": f"Test {chat_type}"}
+        chat = self._chats[chat_id] = {"id": chat_id, "type": chat_type, **name}
         user_messages = self._user_messages.setdefault(chat_id, {})
-        if message_id is None:
-            if edited and user_messages:
-                message_id = max(user_messages)
-            else:
-                message_id = self._new_message_id(chat_id)
+        now = int(time.time())
+        if edited and user_messages:
+            message_id = max(user_messages)
+            date = user_messages[message_id]["date"]
+        else:
+            message_id, date = self._new_message_id(chat_id), now
         message: dict[str, Any] = {
             "message_id": message_id,
-            "from": user,
+            "from": _user(user_id, language_code),
             "chat": dict(chat),
-            "date": int(time.time()),
+            "date": date,
+            **({"edit_date": now} if edited else {}),
+            **{kind: copy.deepcopy(_MEDIA[kind]) for kind in kinds},
         }
-        if edited:
-            previous = user_messages.get(message_id)
-            if previous is not None:
-                message["date"] = previous["date"]
-            message["edit_date"] = int(time.time())
-
-        text_key, entities_key = ("text", "entities")
-        if photo or voice:
-            text_key, entities_key = ("caption", "caption_entities")
         if text is not None:
+            text_key, entities_key = (
+                ("caption", "caption_entities") if kinds else ("text", "entities")
+            )
             message[text_key] = text
-            if entities is None:
-                command = _BOT_COMMAND_RE.match(text)
-                if command:
-                    entities = [
-                        {"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}
-                    ]
+            command = _BOT_COMMAND_RE.match(text)
+            if entities is None and command:
+                entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]
             if entities:
                 message[entities_key] = entities
-        if sticker:
-            message["sticker"] = {
-                "file_id": self._file_id("sticker"), "file_unique_id": "sticker-unique",
-                "type": "regular", "width": 512, "height": 512, "is_animated": False,
-                "is_video": False, "emoji": "\N{THUMBS UP SIGN}", "set_name": "TestStickers",
-            }  # fmt: skip
-        if photo:
-            message["photo"] = [
-                {"file_id": self._file_id("photo"), "file_unique_id": "photo-s",
-                 "width": 90, "height": 90, "file_size": 1_000},
-                {"file_id": self._file_id("photo"), "file_unique_id": "photo-m",
-                 "width": 800, "height": 800, "file_size": 60_000},
-            ]  # fmt: skip
-        if voice:
-            message["voice"] = {
-                "file_id": self._file_id("voice"), "file_unique_id": "voice-unique",
-                "duration": 2, "mime_type": "audio/ogg", "file_size": 5_000,
-            }  # fmt: skip
-        if location:
-            message["location"] = {"latitude": 51.5074, "longitude": -0.1278}
         if reply_to_message_id is not None:
-            replied = self._bot_messages.get(chat_id, {}).get(reply_to_message_id)
-            if replied is None:
-                replied = user_messages.get(reply_to_message_id)
+            replied = self._any_message(chat_id, reply_to_message_id)
             if replied is None:
                 raise ValueError(f"no message {reply_to_message_id} in chat {chat_id} to reply to")
             message["reply_to_message"] = _without_reply(replied)
-
         user_messages[message_id] = message
         key = "edited_message" if edited else "message"
         return {"update_id": next(self._update_ids), key: copy.deepcopy(message)}
 
-    def user_sends(
-        self,
-        chat_id: int,
-        text: str | None = None,
-        *,
-        user_id: int | None = None,
-        language_code: str | None = "en",
-        chat_type: str = "private",
-        first_name: str = "Test",
-        entities: list[dict[str, Any]] | None = None,
-        reply_to_message_id: int | None = None,
-        sticker: bool = False,
-        photo: bool = False,
-        voice: bool = False,
-        location: bool = False,
-        edited: bool = False,
-        message_id: int | None = None,
-    ) -> dict[str, Any]:
+    def user_sends(self, chat_id: int, text: str | None = None, **options: Any) -> dict[str, Any]:
         """Queue a message (or edited_message) update from a user and return it.
 
-        user_id defaults to the chat id in private chats, DEFAULT_GROUP_USER_ID in groups
-        (chat_type "group"/"supergroup", negative chat_id); entities default to a bot_command
-        entity for "/command ..." texts; reply_to_message_id names a message the bot (or the
-        user) sent in this chat; text becomes the caption of a photo or voice; edited=True edits
-        the user's last message in the chat unless message_id is given.
+        Options as for ``build_message_update``: chat_type "group" or "supergroup" with a
+        negative chat_id (the user is then DEFAULT_GROUP_USER_ID unless user_id says);
+        entities default to a bot_command entity for "/command ..." texts;
+        reply_to_message_id names a message the bot (or the user) sent in this chat; text
+        becomes the caption of a photo or voice; edited=True edits the user's last message.
         """
-        update = self.build_message_update(
-            chat_id, text, user_id=user_id, language_code=language_code, chat_type=chat_type,
-            first_name=first_name, entities=entities, reply_to_message_id=reply_to_message_id,
-            sticker=sticker, photo=photo, voice=voice, location=location, edited=edited,
-            message_id=message_id,
-        )  # fmt: skip
+        update = self.build_message_update(chat_id, text, **options)
         self._enqueue(update)
         return update
-
-    def build_callback_update(
-        self,
-        chat_id: int,
-        message_id: int,
-        data: str,
-        *,
-        user_id: int | None = None,
-        language_code: str | None = "en",
-        first_name: str = "Test",
-        check_button: bool = False,
-    ) -> dict[str, Any]:
-        """Build (but do not queue) a callback_query update; see ``user_presses``."""
-        message = self._bot_messages.get(chat_id, {}).get(message_id)
-        if message is None:
-            raise ValueError(f"the bot has no message {message_id} in chat {chat_id}")
-        if check_button:
-            buttons = _callback_data_of(message)
-            if data not in buttons:
-                raise ValueError(f"message {message_id} has no button {data!r}; it has {buttons}")
-        if user_id is None:
-            user_id = chat_id if chat_id > 0 else DEFAULT_GROUP_USER_ID
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-        if language_code is not None:
-            user["language_code"] = language_code
-        query_id = str(self.bot_id * 10**12 + next(self._query_ids))
-        self._open_queries.add(query_id)
-        query = {
-            "id": query_id,
-            "from": user,
-            "message": copy.deepcopy(message),
-            "chat_instance": str(-(10**15) - abs(hash(chat_id)) % 10**15),
-            "data": data,
-        }
-        return {"update_id": next(self._update_ids), "callback_query": query}
 
     def user_presses(
         self,
@@ -673,30 +425,33 @@ class FakeBotAPI:
         message_id: int,
         data: str,
         *,
-        user_id: int | None = None,
         language_code: str | None = "en",
-        first_name: str = "Test",
         check_button: bool = False,
     ) -> dict[str, Any]:
         """Queue a callback_query update: the user pressed a button of the bot's message.
 
-        The query carries the bot's message as currently stored (after edits). check_button:
-        raise ValueError when the message has no inline button with this callback_data (off by
+        The query carries the message as stored now (after edits). check_button: raise
+        ValueError when the message has no inline button with this callback_data (off by
         default, so tests can press stale or forged buttons).
         """
-        update = self.build_callback_update(
-            chat_id, message_id, data, user_id=user_id, language_code=language_code,
-            first_name=first_name, check_button=check_button,
-        )  # fmt: skip
-        self._enqueue(update)
-        return update
-
-    def make_update(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Queue an arbitrary update body (e.g. {"my_chat_member": {...}}); assigns update_id."""
-        update = {**copy.deepcopy(payload), "update_id": next(self._update_ids)}
-        query = update.get("callback_query")
-        if isinstance(query, dict) and "id" in query:
-            self._open_queries.add(str(query["id"]))
+        message = self._bot_messages.get(chat_id, {}).get(message_id)
+        if message is None:
+            raise ValueError(f"the bot has no message {message_id} in chat {chat_id}")
+        rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+        buttons = [button.get("callback_data") for row in rows for button in row]
+        if check_button and data not in buttons:
+            raise ValueError(f"message {message_id} has no button {data!r}; it has {buttons}")
+        query_id = str(self.bot_id * 10**12 + next(self._query_ids))
+        self._open_queries.add(query_id)
+        user_id = chat_id if chat_id > 0 else DEFAULT_GROUP_USER_ID
+        query = {
+            "id": query_id,
+            "from": _user(user_id, language_code),
+            "message": copy.deepcopy(message),
+            "chat_instance": str(-(10**15) - abs(chat_id)),
+            "data": data,
+        }
+        update = {"update_id": next(self._update_ids), "callback_query": query}
         self._enqueue(update)
         return update
 
@@ -708,34 +463,24 @@ class FakeBotAPI:
     # ------------------------------------------------------------------ inspecting the bot
 
     def sent(self, chat_id: int | str | None = None, method: str | None = None) -> list[Call]:
-        """Successful calls that put something into a chat (send*, edit*, copy/forward/delete)."""
+        """Successful calls that put something into a chat (sendMessage, edits)."""
         wanted = method.lower() if method else None
         return [
             call
             for call in self.calls
             if call.ok
-            and call.method.lower().startswith(_SENDING_PREFIXES)
+            and call.method.lower().startswith(("send", "edit"))
             and (wanted is None or call.method.lower() == wanted)
             and (chat_id is None or call.chat_id == chat_id)
         ]
 
     def answered_callbacks(self) -> list[Call]:
+        """Every answerCallbackQuery call, whatever its outcome."""
         return [call for call in self.calls if call.method.lower() == "answercallbackquery"]
 
-    def messages(self, chat_id: int | str) -> dict[int, dict[str, Any]]:
-        """The bot's messages in a chat as they are now (after edits, without deleted ones)."""
+    def messages(self, chat_id: int) -> dict[int, dict[str, Any]]:
+        """The bot's messages in a chat as they are now (after edits), by message_id."""
         return copy.deepcopy(self._bot_messages.get(chat_id, {}))
-
-    def last_message(self, chat_id: int | str) -> dict[str, Any] | None:
-        """The bot's newest (highest message_id) message in a chat, or None."""
-        stored = self._bot_messages.get(chat_id)
-        return copy.deepcopy(stored[max(stored)]) if stored else None
-
-    def my_commands(
-        self, scope: dict[str, Any] | None = None, language_code: str = ""
-    ) -> list[dict[str, Any]]:
-        """Commands as set by setMyCommands for a scope (default {"type": "default"})."""
-        return copy.deepcopy(self._commands.get(_commands_key(scope, language_code), []))
 
     async def wait_for(
         self, predicate: Callable[[FakeBotAPI], bool], timeout: float = 10.0
@@ -748,11 +493,7 @@ class FakeBotAPI:
             await asyncio.sleep(0.01)
 
     async def wait_sent(
-        self,
-        chat_id: int | str,
-        count: int = 1,
-        method: str | None = None,
-        timeout: float = 10.0,
+        self, chat_id: int | str, count: int = 1, method: str | None = None, timeout: float = 10.0
     ) -> list[Call]:
         """Wait until at least ``count`` ``sent(chat_id, method)`` calls exist; return them all."""
         try:
@@ -790,52 +531,41 @@ class FakeBotAPI:
         """
         if status < 400:
             raise ValueError("a fault needs an HTTP error status")
-        parameters = None
         if status == 429:
             retry_after = 1 if retry_after is None else retry_after
             description = description or f"Too Many Requests: retry after {retry_after}"
-        if retry_after is not None:
-            parameters = {"retry_after": retry_after}
-        if not description:
-            description = _DEFAULT_DESCRIPTIONS.get(status) or HTTPStatus(status).phrase
-        self._faults.append(
-            _Fault(method.lower() if method else None, status, description, parameters, times)
-        )
+        parameters = None if retry_after is None else {"retry_after": retry_after}
+        description = description or _DESCRIPTIONS.get(status) or HTTPStatus(status).phrase
+        error = ApiError(status, description, parameters)
+        self._faults.append(_Rule(method.lower() if method else None, times, error=error))
 
     def delay(self, method: str | None, seconds: float, times: int = 1) -> None:
         """Hold the next ``times`` requests of ``method`` (any if None) ``seconds`` before
         handling them (the request is still handled - as with Telegram, a client timeout does
         not mean the message was not sent)."""
-        self._delays.append(_Delay(method.lower() if method else None, seconds, times))
+        self._delays.append(_Rule(method.lower() if method else None, times, seconds=seconds))
 
-    def block(self, chat_id: int | str, description: str = _BLOCKED) -> None:
+    def block(self, chat_id: int | str, description: str = _DESCRIPTIONS[403]) -> None:
         """From now on every request with this chat_id answers 403 ``description``."""
         self._blocked[chat_id] = description
 
     def unblock(self, chat_id: int | str) -> None:
+        """Let requests to this chat through again."""
         self._blocked.pop(chat_id, None)
-
-    def clear_faults(self) -> None:
-        """Forget pending faults and delays (blocked chats stay blocked)."""
-        self._faults.clear()
-        self._delays.clear()
 
     # ------------------------------------------------------------------ webhook delivery
 
-    async def post_webhook(
-        self, update: dict[str, Any], url: str | None = None, timeout: float = 10.0
-    ) -> int:
-        """POST an update to the webhook (set by setWebhook, or ``url``) as Telegram would,
-        with the secret token header; return the HTTP status."""
-        target = url or self.webhook.get("url")
-        if not target:
+    async def post_webhook(self, update: dict[str, Any], timeout: float = 10.0) -> int:
+        """POST an update to the webhook set by setWebhook as Telegram would, with the secret
+        token header; return the HTTP status."""
+        if not self.webhook["url"]:
             raise RuntimeError("no webhook set")
         headers = {}
         if self.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
-            session.post(target, json=update, headers=headers) as response,
+            session.post(self.webhook["url"], json=update, headers=headers) as response,
         ):
             await response.read()
             return response.status
@@ -847,174 +577,93 @@ class FakeBotAPI:
         self._wake("update")
 
     def _wake(self, reason: str) -> None:
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._wake_now(reason)
-        else:
-            loop.call_soon_threadsafe(self._wake_now, reason)
-
-    def _wake_now(self, reason: str) -> None:
         if self._poll is not None and not self._poll.done():
             self._poll.set_result(reason)
 
-    def _new_message_id(self, chat_id: int | str) -> int:
+    def _new_message_id(self, chat_id: int) -> int:
         message_id = self._next_message_id.get(chat_id, 1)
         self._next_message_id[chat_id] = message_id + 1
         return message_id
 
-    def _file_id(self, kind: str) -> str:
-        return f"fake-{kind}-{next(self._file_ids)}"
-
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z_]+)/?", request.path)
         method = match.group(2) if match else request.path
-        parse_error: ApiError | None = None
-        try:
-            params = await _read_params(request)
-        except ApiError as error:
-            params, parse_error = {}, error
-        call = Call(method=method, params=params, at=time.monotonic())
+        call = Call(method=method, params={}, at=time.monotonic())
         self.calls.append(call)
         try:
-            if match is None or match.group(1) != self.token:
+            call.params = await _read_params(request)
+            # Telegram's method names are case-insensitive.
+            handler = self._methods.get(method.lower())
+            if match is None or match.group(1) != self.token or handler is None:
                 raise ApiError(404, "Not Found")
-            if parse_error is not None:
-                raise parse_error
-            await self._maybe_delay(method)
-            self._maybe_fail(method, params)
-            handler = self._handlers.get(method.lower(), self._m_default)
-            result = await handler(params)
-            body: dict[str, Any] = {"ok": True, "result": result}
+            if delay := _take(self._delays, method):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), delay.seconds)
+            if (fault := _take(self._faults, method)) and fault.error:
+                raise fault.error
+            chat_id = call.params.get("chat_id")
+            if isinstance(chat_id, int | str) and chat_id in self._blocked:
+                raise ApiError(403, self._blocked[chat_id])
+            body: dict[str, Any] = {"ok": True, "result": await handler(call.params)}
             status = 200
         except ApiError as error:
-            body, status = error.body(), error.status
+            body, status = error.body, error.status
         call.status, call.response, call.done_at = status, body, time.monotonic()
         call.client_gone = request.transport is None or request.transport.is_closing()
         return web.json_response(body, status=status, dumps=_dumps)
 
-    async def _maybe_delay(self, method: str) -> None:
-        for delay in self._delays:
-            if delay.remaining > 0 and delay.method in (None, method.lower()):
-                delay.remaining -= 1
-                if self._stop_event is not None and not self._closing:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop_event.wait(), delay.seconds)
-                break
-        self._delays = [delay for delay in self._delays if delay.remaining > 0]
+    def _chat(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int) or isinstance(chat_id, bool):
+            raise _bad("chat not found")
+        if chat_id not in self._chats:
+            name = {"first_name": "Test"} if chat_id > 0 else {"title": "Test group"}
+            kind = "private" if chat_id > 0 else "group"
+            return chat_id, {"id": chat_id, "type": kind, **name}
+        return chat_id, self._chats[chat_id]
 
-    def _maybe_fail(self, method: str, params: dict[str, Any]) -> None:
-        for fault in self._faults:
-            if fault.remaining > 0 and fault.method in (None, method.lower()):
-                fault.remaining -= 1
-                self._faults = [f for f in self._faults if f.remaining > 0]
-                raise ApiError(fault.status, fault.description, fault.parameters)
-        chat_id = _norm_chat(params.get("chat_id"))
-        if chat_id is not None and chat_id in self._blocked:
-            raise ApiError(403, self._blocked[chat_id])
-
-    def _chat(self, params: dict[str, Any]) -> tuple[int | str, dict[str, Any]]:
-        chat_id = _norm_chat(params.get("chat_id"))
-        if chat_id is None or chat_id == "":
-            raise _bad("chat_id is empty")
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            if isinstance(chat_id, str):
-                chat = {"id": -1_001_000_000_000, "type": "channel", "title": "Test channel",
-                        "username": chat_id.lstrip("@")}  # fmt: skip
-            elif chat_id > 0:
-                chat = {"id": chat_id, "type": "private", "first_name": "Test"}
-            elif chat_id <= -1_000_000_000_000:
-                chat = {"id": chat_id, "type": "supergroup", "title": "Test supergroup"}
-            else:
-                chat = {"id": chat_id, "type": "group", "title": "Test group"}
-        return chat_id, chat
-
-    def _render(
-        self, params: dict[str, Any], key: str = "text", limit: int = MAX_TEXT
-    ) -> tuple[str, list[dict[str, Any]]]:
-        """Validate and parse text/caption per parse_mode; return (text, entities)."""
-        text = params.get(key)
-        if text is None or text == "":
-            if key == "caption":
-                return "", []
-            raise _bad("message text is empty")
-        if not isinstance(text, str):
-            text = str(text)
+    def _render(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """Validate and parse the text per parse_mode; return (text, entities)."""
+        text = params.get("text") or ""
+        entities = params.get("entities") or []
         parse_mode = str(params.get("parse_mode") or "").lower()
-        entities_key = "entities" if key == "text" else "caption_entities"
-        entities = params.get(entities_key) or []
         if parse_mode == "html":
             try:
-                text, entities = parse_html(text, strict=self.strict_html)
+                text, entities = parse_html(text)
             except EntityParseError as exc:
                 raise _bad(f"can't parse entities: {exc}") from None
         elif parse_mode not in ("", "markdown", "markdownv2"):
             raise _bad(f"unsupported parse_mode {params.get('parse_mode')!r}")
         if not isinstance(entities, list):
-            raise _bad(f"can't parse {entities_key} JSON object")
+            raise _bad("can't parse entities JSON object")
         if not text.strip():
-            raise _bad("message text is empty" if key == "text" else "caption is empty")
-        if len(text) > limit:
-            raise _bad("message is too long" if key == "text" else "message caption is too long")
+            raise _bad("message text is empty")
+        if len(text) > MAX_TEXT:
+            raise _bad("message is too long")
         return text, entities
 
     def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        """Validate reply_markup; return it when it belongs in the Message (inline keyboards)."""
+        """Validate an inline keyboard (the only markup the bot sends); return it."""
         markup = params.get("reply_markup")
         if markup is None:
             return None
-        if not isinstance(markup, dict):
-            raise _bad("can't parse reply keyboard markup JSON object")
-        if "inline_keyboard" not in markup:
-            for key in ("keyboard", "remove_keyboard", "force_reply"):
-                if key in markup:
-                    return None
-            raise _bad("can't parse reply keyboard markup JSON object")
-        rows = markup["inline_keyboard"]
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad("can't parse inline keyboard markup JSON object")
-        for row in rows:
-            for button in row:
-                if not isinstance(button, dict) or not button.get("text"):
-                    raise _bad("can't parse inline keyboard button: Text is empty")
-                actions = [key for key in _BUTTON_ACTIONS if key in button]
-                if not actions:
-                    raise _bad(
-                        "can't parse inline keyboard button: "
-                        "Text buttons are unallowed in the inline keyboard"
-                    )
-                if "callback_data" in button:
-                    data = button["callback_data"]
-                    if not isinstance(data, str) or not 1 <= len(data.encode()) <= 64:
-                        raise _bad("BUTTON_DATA_INVALID")
-                if "url" in button and not re.match(r"(https?|tg)://\S+$", str(button["url"])):
-                    raise _bad("BUTTON_URL_INVALID")
+            raise _bad("can't parse reply keyboard markup JSON object")
+        for button in (button for row in rows for button in row):
+            if not isinstance(button, dict) or not button.get("text"):
+                raise _bad("can't parse inline keyboard button: Text is empty")
+            if set(button) == {"text"}:
+                raise _bad(
+                    "can't parse inline keyboard button: "
+                    "Text buttons are unallowed in the inline keyboard"
+                )
+            data = button.get("callback_data")
+            if "callback_data" in button and not (
+                isinstance(data, str) and 1 <= len(data.encode()) <= MAX_CALLBACK_DATA
+            ):
+                raise _bad("BUTTON_DATA_INVALID")
         return {"inline_keyboard": copy.deepcopy(rows)}
-
-    def _reply_target(self, chat_id: int | str, params: dict[str, Any]) -> dict[str, Any] | None:
-        reply = params.get("reply_parameters")
-        if isinstance(reply, dict):
-            message_id = reply.get("message_id")
-            allow = bool(reply.get("allow_sending_without_reply"))
-            reply_chat = _norm_chat(reply.get("chat_id")) or chat_id
-        elif params.get("reply_to_message_id") is not None:
-            message_id = params["reply_to_message_id"]
-            allow = bool(params.get("allow_sending_without_reply"))
-            reply_chat = chat_id
-        else:
-            return None
-        target = self._any_message(reply_chat, message_id)
-        if target is None:
-            if allow:
-                return None
-            raise _bad("message to be replied not found")
-        return _without_reply(target)
 
     def _any_message(self, chat_id: Any, message_id: Any) -> dict[str, Any] | None:
         """The stored bot or user message, or None."""
@@ -1024,291 +673,100 @@ class FakeBotAPI:
                 return message
         return None
 
-    def _store_bot_message(
-        self, chat_id: int | str, chat: dict[str, Any], params: dict[str, Any], **content: Any
-    ) -> dict[str, Any]:
-        reply_to = self._reply_target(chat_id, params)
-        markup = self._markup(params)
-        message: dict[str, Any] = {
-            "message_id": self._new_message_id(chat_id),
-            "from": dict(self.bot_user),
-            "chat": dict(chat),
-            "date": int(time.time()),
-        }
-        message.update({key: value for key, value in content.items() if value not in (None, [])})
-        if reply_to is not None:
-            message["reply_to_message"] = reply_to
-        if markup is not None:
-            message["reply_markup"] = markup
-        self._bot_messages.setdefault(chat_id, {})[message["message_id"]] = message
-        return copy.deepcopy(message)
-
-    def _stored(self, params: dict[str, Any], action: str = "edit") -> dict[str, Any]:
+    def _to_edit(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The bot's stored message an edit names."""
         chat_id, _ = self._chat(params)
-        message_id = params.get("message_id")
-        if message_id is None:
-            raise _bad("message identifier is not specified")
-        message = self._bot_messages.get(chat_id, {}).get(message_id)
+        message = self._bot_messages.get(chat_id, {}).get(params.get("message_id"))
         if message is None:
-            if action == "edit" and self._any_message(chat_id, message_id) is not None:
+            if self._any_message(chat_id, params.get("message_id")) is not None:
                 raise _bad("message can't be edited")
-            raise _bad(f"message to {action} not found")
+            raise _bad("message to edit not found")
         return message
 
     # ------------------------------------------------------------------ API methods
-    # Named _m_<lower-case method>; each takes the params and returns the result or raises.
-
-    async def _m_default(self, params: dict[str, Any]) -> Any:
-        return True
+    # _m_<method name in lower case>: the decoded parameters in, the result out, or ApiError.
 
     async def _m_getme(self, params: dict[str, Any]) -> Any:
-        return {
-            **self.bot_user,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
+        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}  # fmt: skip
 
     async def _m_getupdates(self, params: dict[str, Any]) -> Any:
-        if self.webhook.get("url"):
+        if self.webhook["url"]:
             raise ApiError(
                 409,
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        # An offset confirms every update before it; a negative one keeps the last -offset.
         offset = params.get("offset")
-        limit = params.get("limit", 100)
-        timeout = params.get("timeout", 0)
-        if not isinstance(offset, int | None) or not isinstance(limit, int):
-            raise _bad("wrong parameter type")
-        if not isinstance(timeout, int | float):
-            raise _bad("wrong parameter type")
-        limit = min(max(limit, 1), 100)
-        if offset is not None and offset < 0:
+        if isinstance(offset, int) and offset < 0:
             self._updates = self._updates[offset:]
-        elif offset:
+        elif isinstance(offset, int):
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
-
         # Telegram allows one getUpdates at a time: a new one ends the one waiting.
-        previous, self._poll = self._poll, None
-        if previous is not None and not previous.done():
-            previous.set_result("conflict")
-
-        deadline = time.monotonic() + max(float(timeout), 0.0)
-        loop = asyncio.get_running_loop()
-        while not self._updates and not self._closing:
+        self._wake("conflict")
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        while not self._updates and not self._stopped.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            poll: asyncio.Future[str] = loop.create_future()
-            self._poll = poll
+            poll = self._poll = asyncio.get_running_loop().create_future()
             try:
                 await asyncio.wait({poll}, timeout=remaining)
             finally:
                 if self._poll is poll:
                     self._poll = None
             if poll.done() and poll.result() == "conflict":
-                raise ApiError(409, _DEFAULT_DESCRIPTIONS[409])
+                raise ApiError(409, _DESCRIPTIONS[409])
+        limit = min(max(int(params.get("limit", 100)), 1), 100)
         return copy.deepcopy(self._updates[:limit])
 
     async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
         chat_id, chat = self._chat(params)
         text, entities = self._render(params)
-        return self._store_bot_message(chat_id, chat, params, text=text, entities=entities)
+        message: dict[str, Any] = {
+            "message_id": self._new_message_id(chat_id),
+            "from": dict(self.bot_user),
+            "chat": dict(chat),
+            "date": int(time.time()),
+            "text": text,
+        }
+        # PTB sends reply_parameters (reply_to_message_id is the older API's).
+        reply = params.get("reply_parameters")
+        if isinstance(reply, dict):
+            target = self._any_message(reply.get("chat_id") or chat_id, reply.get("message_id"))
+            if target is not None:
+                message["reply_to_message"] = _without_reply(target)
+            elif not reply.get("allow_sending_without_reply"):
+                raise _bad("message to be replied not found")
+        _set_or_drop(message, "entities", entities or None)
+        _set_or_drop(message, "reply_markup", self._markup(params))
+        self._bot_messages.setdefault(chat_id, {})[message["message_id"]] = message
+        return copy.deepcopy(message)
 
     async def _m_editmessagetext(self, params: dict[str, Any]) -> Any:
         text, entities = self._render(params)
         markup = self._markup(params)
-        if params.get("inline_message_id"):
-            return True
-        message = self._stored(params)
-        if "text" not in message:
-            raise _bad("there is no text in the message to edit")
-        if (
-            message["text"] == text
-            and message.get("entities", []) == entities
-            and message.get("reply_markup") == markup
-        ):
+        message = self._to_edit(params)
+        if (message["text"], message.get("entities", []), message.get("reply_markup")) == (
+            text, entities, markup
+        ):  # fmt: skip
             raise _bad(_NOT_MODIFIED)
         message["text"] = text
         _set_or_drop(message, "entities", entities or None)
-        _set_or_drop(message, "reply_markup", markup)
-        message["edit_date"] = int(time.time())
-        return copy.deepcopy(message)
-
-    async def _m_editmessagecaption(self, params: dict[str, Any]) -> Any:
-        caption, entities = self._render(params, "caption", MAX_CAPTION)
-        markup = self._markup(params)
-        if params.get("inline_message_id"):
-            return True
-        message = self._stored(params)
-        if "text" in message:
-            raise _bad("there is no caption in the message to edit")
-        if (
-            message.get("caption", "") == caption
-            and message.get("caption_entities", []) == entities
-            and message.get("reply_markup") == markup
-        ):
-            raise _bad(_NOT_MODIFIED)
-        _set_or_drop(message, "caption", caption or None)
-        _set_or_drop(message, "caption_entities", entities or None)
+        # Like Telegram: an edit without reply_markup removes the inline keyboard.
         _set_or_drop(message, "reply_markup", markup)
         message["edit_date"] = int(time.time())
         return copy.deepcopy(message)
 
     async def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
         markup = self._markup(params)
-        if params.get("inline_message_id"):
-            return True
-        message = self._stored(params)
+        message = self._to_edit(params)
         if message.get("reply_markup") == markup:
             raise _bad(_NOT_MODIFIED)
         _set_or_drop(message, "reply_markup", markup)
         message["edit_date"] = int(time.time())
         return copy.deepcopy(message)
-
-    async def _m_deletemessage(self, params: dict[str, Any]) -> Any:
-        chat_id, _ = self._chat(params)
-        message_id: Any = params.get("message_id")
-        if self._any_message(chat_id, message_id) is None:
-            raise _bad("message to delete not found")
-        for store in (self._bot_messages, self._user_messages):
-            store.get(chat_id, {}).pop(message_id, None)
-        return True
-
-    async def _m_deletemessages(self, params: dict[str, Any]) -> Any:
-        chat_id, _ = self._chat(params)
-        for message_id in params.get("message_ids") or []:
-            self._bot_messages.get(chat_id, {}).pop(message_id, None)
-            self._user_messages.get(chat_id, {}).pop(message_id, None)
-        return True
-
-    async def _send_media(self, params: dict[str, Any], **content: Any) -> Any:
-        chat_id, chat = self._chat(params)
-        caption, entities = self._render(params, "caption", MAX_CAPTION)
-        return self._store_bot_message(
-            chat_id, chat, params, **content, caption=caption or None, caption_entities=entities
-        )
-
-    def _file(self, params: dict[str, Any], key: str, **extra: Any) -> dict[str, Any]:
-        value = params.get(key)
-        if value is None or value == "":
-            raise _bad(f"there is no {key} in the request")
-        file_id = self._file_id(key)
-        described: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
-        uploaded = value if isinstance(value, UploadedFile) else None
-        if isinstance(value, str) and value.startswith("attach://"):
-            found = params.get(value.removeprefix("attach://"))
-            uploaded = found if isinstance(found, UploadedFile) else None
-        if uploaded is not None:
-            described["file_size"] = len(uploaded.data)
-            if key in ("document", "audio", "video", "animation") and uploaded.filename:
-                described["file_name"] = uploaded.filename
-        return {**described, **extra}
-
-    async def _m_sendphoto(self, params: dict[str, Any]) -> Any:
-        photo = self._file(params, "photo", width=800, height=800)
-        return await self._send_media(params, photo=[photo])
-
-    async def _m_senddocument(self, params: dict[str, Any]) -> Any:
-        return await self._send_media(params, document=self._file(params, "document"))
-
-    async def _m_sendaudio(self, params: dict[str, Any]) -> Any:
-        return await self._send_media(params, audio=self._file(params, "audio", duration=1))
-
-    async def _m_sendvoice(self, params: dict[str, Any]) -> Any:
-        return await self._send_media(params, voice=self._file(params, "voice", duration=1))
-
-    async def _m_sendvideo(self, params: dict[str, Any]) -> Any:
-        video = self._file(params, "video", width=640, height=360, duration=1)
-        return await self._send_media(params, video=video)
-
-    async def _m_sendanimation(self, params: dict[str, Any]) -> Any:
-        animation = self._file(params, "animation", width=320, height=240, duration=1)
-        return await self._send_media(params, animation=animation, document=animation)
-
-    async def _m_sendvideonote(self, params: dict[str, Any]) -> Any:
-        note = self._file(params, "video_note", length=240, duration=1)
-        return await self._send_media({**params, "caption": None}, video_note=note)
-
-    async def _m_sendsticker(self, params: dict[str, Any]) -> Any:
-        sticker = self._file(
-            params, "sticker", type="regular", width=512, height=512,
-            is_animated=False, is_video=False,
-        )  # fmt: skip
-        return await self._send_media({**params, "caption": None}, sticker=sticker)
-
-    async def _m_sendlocation(self, params: dict[str, Any]) -> Any:
-        location = {"latitude": params.get("latitude"), "longitude": params.get("longitude")}
-        return await self._send_media({**params, "caption": None}, location=location)
-
-    async def _m_senddice(self, params: dict[str, Any]) -> Any:
-        dice = {"emoji": params.get("emoji") or "\N{GAME DIE}", "value": 1}
-        return await self._send_media({**params, "caption": None}, dice=dice)
-
-    async def _m_sendcontact(self, params: dict[str, Any]) -> Any:
-        contact = {
-            "phone_number": params.get("phone_number"),
-            "first_name": params.get("first_name"),
-        }
-        return await self._send_media({**params, "caption": None}, contact=contact)
-
-    async def _m_sendmediagroup(self, params: dict[str, Any]) -> Any:
-        chat_id, chat = self._chat(params)
-        media = params.get("media")
-        if not isinstance(media, list) or not 2 <= len(media) <= 10:
-            raise _bad("wrong number of messages in the media group")
-        group_id = str(next(self._file_ids))
-        results = []
-        for item in media:
-            kind = item.get("type", "photo")
-            described = self._file(
-                {**params, kind: item.get("media")}, kind, **_MEDIA_EXTRA.get(kind, {})
-            )
-            content: dict[str, Any] = {kind: [described] if kind == "photo" else described}
-            caption, entities = self._render(item, "caption", MAX_CAPTION)
-            results.append(
-                self._store_bot_message(
-                    chat_id,
-                    chat,
-                    params,
-                    **content,
-                    caption=caption or None,
-                    caption_entities=entities,
-                    media_group_id=group_id,
-                )
-            )
-        return results
-
-    async def _m_copymessage(self, params: dict[str, Any]) -> Any:
-        chat_id, chat = self._chat(params)
-        source_chat = _norm_chat(params.get("from_chat_id"))
-        source = self._any_message(source_chat, params.get("message_id"))
-        if source is None:
-            raise _bad("message to copy not found")
-        content = {k: v for k, v in source.items() if k not in _MESSAGE_ENVELOPE}
-        message = self._store_bot_message(chat_id, chat, params, **copy.deepcopy(content))
-        return {"message_id": message["message_id"]}
-
-    async def _m_forwardmessage(self, params: dict[str, Any]) -> Any:
-        chat_id, chat = self._chat(params)
-        source_chat = _norm_chat(params.get("from_chat_id"))
-        source = self._any_message(source_chat, params.get("message_id"))
-        if source is None:
-            raise _bad("message to forward not found")
-        content = {k: v for k, v in source.items() if k not in _MESSAGE_ENVELOPE}
-        content["forward_origin"] = {
-            "type": "user", "date": source["date"], "sender_user": source["from"],
-        }  # fmt: skip
-        return self._store_bot_message(chat_id, chat, params, **copy.deepcopy(content))
-
-    async def _m_sendchataction(self, params: dict[str, Any]) -> Any:
-        self._chat(params)
-        if not params.get("action"):
-            raise _bad("wrong parameter action in request")
-        return True
 
     async def _m_answercallbackquery(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("callback_query_id") or "")
@@ -1328,61 +786,18 @@ class FakeBotAPI:
                 raise _bad("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
                 raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
-        key = _commands_key(params.get("scope"), params.get("language_code") or "")
-        self._commands[key] = copy.deepcopy(commands)
         return True
-
-    async def _m_deletemycommands(self, params: dict[str, Any]) -> Any:
-        self._commands.pop(
-            _commands_key(params.get("scope"), params.get("language_code") or ""), None
-        )
-        return True
-
-    async def _m_getmycommands(self, params: dict[str, Any]) -> Any:
-        return self.my_commands(params.get("scope"), params.get("language_code") or "")
-
-    def _set_profile(self, params: dict[str, Any], key: str, limit: int) -> bool:
-        value = params.get(key) or ""
-        if len(str(value)) > limit:
-            raise _bad(f"{key} is too long")
-        language = params.get("language_code") or ""
-        if value:
-            self.profile[key][language] = str(value)
-        else:
-            self.profile[key].pop(language, None)
-        return True
-
-    def _get_profile(self, params: dict[str, Any], key: str) -> dict[str, str]:
-        language = params.get("language_code") or ""
-        return {key: self.profile[key].get(language, self.profile[key].get("", ""))}
 
     async def _m_setmydescription(self, params: dict[str, Any]) -> Any:
-        return self._set_profile(params, "description", 512)
+        return _at_most(params, "description", MAX_DESCRIPTION)
 
     async def _m_setmyshortdescription(self, params: dict[str, Any]) -> Any:
-        return self._set_profile(params, "short_description", 120)
-
-    async def _m_setmyname(self, params: dict[str, Any]) -> Any:
-        return self._set_profile(params, "name", 64)
-
-    async def _m_getmydescription(self, params: dict[str, Any]) -> Any:
-        return self._get_profile(params, "description")
-
-    async def _m_getmyshortdescription(self, params: dict[str, Any]) -> Any:
-        return self._get_profile(params, "short_description")
-
-    async def _m_getmyname(self, params: dict[str, Any]) -> Any:
-        return self._get_profile(params, "name")
+        return _at_most(params, "short_description", MAX_SHORT_DESCRIPTION)
 
     async def _m_setwebhook(self, params: dict[str, Any]) -> Any:
-        url = params.get("url") or ""
         if params.get("drop_pending_updates"):
             self._updates.clear()
-        self.webhook = {"url": url}
-        for key in ("secret_token", "allowed_updates", "max_connections", "ip_address"):
-            if params.get(key) is not None and url:
-                self.webhook[key] = params[key]
-        self._wake("webhook")
+        self.webhook = {"url": params.get("url") or "", "secret_token": params.get("secret_token")}
         return True
 
     async def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
@@ -1391,54 +806,18 @@ class FakeBotAPI:
         self.webhook = {"url": ""}
         return True
 
-    async def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        info = {
-            "url": self.webhook.get("url", ""),
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
-        for key in ("allowed_updates", "max_connections", "ip_address"):
-            if key in self.webhook:
-                info[key] = self.webhook[key]
-        return info
 
-    async def _m_getchat(self, params: dict[str, Any]) -> Any:
-        _, chat = self._chat(params)
-        return {
-            **chat,
-            "accent_color_id": 0,
-            "max_reaction_count": 11,
-            "accepted_gift_types": {
-                "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                "premium_subscription": False, "gifts_from_channels": False,
-            },
-        }  # fmt: skip
-
-    async def _m_getfile(self, params: dict[str, Any]) -> Any:
-        file_id = str(params.get("file_id") or "")
-        if not file_id:
-            raise _bad("invalid file_id")
-        return {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_path": f"files/{file_id}",
-        }
-
-    async def _m_close(self, params: dict[str, Any]) -> Any:
-        return True
-
-    async def _m_logout(self, params: dict[str, Any]) -> Any:
-        return True
+def _user(user_id: int, language_code: str | None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Test"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
-_MEDIA_EXTRA: dict[str, dict[str, Any]] = {
-    "photo": {"width": 800, "height": 800},
-    "video": {"width": 640, "height": 360, "duration": 1},
-    "audio": {"duration": 1},
-}
-_MESSAGE_ENVELOPE = frozenset(
-    {"message_id", "from", "chat", "date", "edit_date", "reply_to_message", "reply_markup"}
-)
+def _at_most(params: dict[str, Any], key: str, limit: int) -> bool:
+    if len(params.get(key) or "") > limit:
+        raise _bad(f"{key.replace('_', ' ')} is too long")
+    return True
 
 
 def _dumps(value: Any) -> str:
@@ -1456,38 +835,17 @@ def _without_reply(message: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy({k: v for k, v in message.items() if k != "reply_to_message"})
 
 
-def _callback_data_of(message: dict[str, Any]) -> list[str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return [button["callback_data"] for row in rows for button in row if "callback_data" in button]
-
-
-def _commands_key(scope: Any, language_code: str) -> tuple[str, str]:
-    scope = scope or {"type": "default"}
-    return json.dumps(scope, sort_keys=True), language_code
-
-
 async def _read_params(request: web.Request) -> dict[str, Any]:
-    """Parameters from the query string and a JSON, form-encoded or multipart body."""
-    raw: dict[str, str] = dict(request.query)
-    params: dict[str, Any] = {}
+    """The query string and form fields, decoded (PTB posts forms; it uploads nothing here)."""
+    fields: dict[str, Any] = dict(request.query)
     if request.can_read_body:
-        content_type = request.content_type
-        if content_type == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                raise _bad("can't parse JSON body") from None
-            if not isinstance(body, dict):
-                raise _bad("JSON body must be an object")
-            params.update(body)
-        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.post()
-            for key, value in form.items():
-                if isinstance(value, web.FileField):
-                    params[key] = UploadedFile(
-                        value.filename, value.content_type, value.file.read()
-                    )
-                else:
-                    raw[key] = value if isinstance(value, str) else bytes(value).decode()
-    decoded = {key: _decode_value(key, value) for key, value in raw.items()}
-    return {**decoded, **params}
+        fields.update(await request.post())
+    params: dict[str, Any] = {}
+    for key, value in fields.items():
+        if not isinstance(value, str):
+            raise _bad(f"the fake Bot API takes no file uploads ({key})")
+        params[key] = value
+        if key not in _TEXT_KEYS:
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+    return params

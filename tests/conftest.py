@@ -1,8 +1,9 @@
-"""Shared fixtures: the real content and one fitted engine per test session."""
+"""Shared fixtures: the real content, one fitted engine per session, the fake Bot API."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.classifier import Classifier
 from bot.content import Content, load
 from bot.conversation import Conversation
+from testkit.fakebotapi import FakeBotAPI
 
 # RetryAfter.retry_after as a timedelta: the int form raises a deprecation warning, which
 # pytest's warnings-as-errors would turn into the exception the bot sees instead.
@@ -35,3 +37,10 @@ def classifier(content: Content) -> Classifier:
 def engine(content: Content, classifier: Classifier) -> Conversation:
     """The conversation engine on the real content."""
     return Conversation(content, classifier)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotAPI]:
+    """A started fake Bot API server."""
+    async with FakeBotAPI() as fake:
+        yield fake

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,6 @@ from bot import callback_data
 from bot.conversation import Action, ActionKind, Conversation
 from testkit.fakebotapi import FakeBotAPI
 from tests.botharness import USER, ask, labels, running_bot, title
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
 
 
 @pytest.mark.parametrize(

@@ -188,12 +188,6 @@ async def wait_drained(store: Store, timeout: float = 20.0) -> dict[DeliveryStat
 # --------------------------------------------------------------------------- the bot
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
-
-
 @contextlib.asynccontextmanager
 async def bot(
     server: FakeBotAPI, engine: Conversation, tmp_path: Path, database_url: str, **env: str

@@ -22,12 +22,6 @@ INTERVIEW_IDS = [
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def app(
     server: FakeBotAPI, engine: Conversation, tmp_path: Path
 ) -> AsyncIterator[BotApplication]:
