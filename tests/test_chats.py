@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -20,15 +20,6 @@ from bot.values import Following
 from tests.conftest import ROOT
 
 ADMIN = 77
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def test_an_update_too_long_for_telegram_is_refused_before_queueing(
