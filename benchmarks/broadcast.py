@@ -14,10 +14,11 @@ database is created for the run and dropped afterwards) it prints:
   broadcast at the limit: from an update becoming available to getUpdates until its reply
   reaches the server, p50 and p99, next to the same figure with no broadcast going on.
 
-The fake Bot API server (tests/fakebotapi.py) runs in a child process of its own, so neither
-its CPU nor its event loop is counted against the worker; it speaks JSON lines on its stdin
-and stdout. Everything stays on 127.0.0.1. Figures are printed, never asserted (shared
-machines are noisy); one run. Run: python benchmarks/broadcast.py [--seconds 30]
+The fake Bot API server (testkit/fakebotapi.py) runs in a child process of its own
+(testkit.bench.ServerProcess), so neither its CPU nor its event loop is counted against the
+worker; it speaks JSON lines on its stdin and stdout. Everything stays on 127.0.0.1.
+Figures are printed, never asserted (shared machines are noisy); one run.
+Run: python benchmarks/broadcast.py [--seconds 30]
 (--profile adds a cProfile of each limiter-off run: where the event loop's time goes.)
 """
 
@@ -28,12 +29,9 @@ import asyncio
 import contextlib
 import cProfile
 import io
-import json
 import os
 import pstats
 import resource
-import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -48,6 +46,21 @@ HERE = Path(__file__).resolve()
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from testkit.bench import (  # noqa: E402  (the shared test kit)
+    ServerProcess,
+    Spread,
+    Watcher,
+    cpu_seconds,
+    questions,
+    serve_commands,
+    start_bot,
+    stop_bot,
+    thread_cpu_seconds,
+)
+
+# run_worker keeps its own names for these until the storage API it wires settles.
+_cpu, _thread_cpu = cpu_seconds, thread_cpu_seconds
+
 SUBSCRIBER_BASE = 1_000_000  # subscribers are chats SUBSCRIBER_BASE + 0 .. + n - 1
 CHATTER_BASE = 5_000_000  # chatting users, never subscribers
 WARM_BASE = 6_000_000  # warm-up questions
@@ -55,58 +68,15 @@ UPDATE_TEXT = (
     "Direct flights to Seoul start in May: three a week, tickets from <b>€420</b> & up. "
     "Details in the interview."
 )  # a < and an & the renderer must escape, or the fake server refuses the message
-COMMAND_TIMEOUT = 120.0  # seconds for any one exchange with the server process
 BURST = 3.0  # seconds at the start of the limits-on run left out of its sustained rate
 
 
 # =============================================================================== server process
 
 
-class _Watcher:
-    """Reads the server's calls incrementally (rescanning every call each poll would eat
-    the CPU the bots are measured on): bulk sends per subscriber, the first reply per other
-    chat, and getUpdates polls."""
-
-    def __init__(self, server: Any, subscribers: int) -> None:
-        self._server = server
-        self._bulk = range(SUBSCRIBER_BASE, SUBSCRIBER_BASE + subscribers)
-        self._seen = 0
-        self.polls = 0
-        self.bulk_times: list[float] = []
-        self.bulk_per_chat: dict[int, int] = {}
-        self.first_reply: dict[int, float] = {}
-
-    def update(self) -> None:
-        calls = self._server.calls
-        while self._seen < len(calls):
-            call = calls[self._seen]
-            if call.method == "sendMessage" and call.done_at is None and call.status == 0:
-                return  # still being answered; look again later
-            self._seen += 1
-            if call.method == "getUpdates":
-                self.polls += 1
-            elif call.method == "sendMessage" and call.ok and isinstance(call.chat_id, int):
-                if call.chat_id in self._bulk:
-                    self.bulk_times.append(call.at)
-                    self.bulk_per_chat[call.chat_id] = self.bulk_per_chat.get(call.chat_id, 0) + 1
-                else:
-                    self.first_reply.setdefault(call.chat_id, call.at)
-
-
-async def _wait(predicate: Any, watcher: _Watcher, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        watcher.update()
-        if predicate():
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout:g} s")
-        await asyncio.sleep(0.01)
-
-
 async def _chat(
     server: Any,
-    watcher: _Watcher,
+    watcher: Watcher,
     texts: Sequence[str],
     first: int,
     count: int,
@@ -117,21 +87,17 @@ async def _chat(
 ) -> dict[str, Any]:
     """Warm up, then send ``count`` questions at ``rate`` per second from distinct chats and
     time each reply from the update's queueing to the reply's arrival."""
-    await _wait(lambda: watcher.polls > 0, watcher, wait, "the bot polling")
-    await _wait(
-        lambda: len(watcher.bulk_times) >= min_bulk, watcher, wait, "the broadcast starting"
-    )
+    await watcher.wait(lambda: watcher.polls > 0, wait, "the bot polling")
+    await watcher.wait(lambda: len(watcher.times) >= min_bulk, wait, "the broadcast starting")
     warm_chats = range(WARM_BASE + first, WARM_BASE + first + warm)
     for chat in warm_chats:
         server.user_sends(chat, texts[chat % len(texts)])
-    await _wait(
-        lambda: all(chat in watcher.first_reply for chat in warm_chats), watcher, wait, "warm-up"
-    )
+    await watcher.wait(lambda: watcher.replied(warm_chats), wait, "warm-up")
     chats = range(CHATTER_BASE + first, CHATTER_BASE + first + count)
     queued_at: dict[int, float] = {}
     interval = 1.0 / rate
     started = next_at = time.monotonic()
-    bulk_before = len(watcher.bulk_times)
+    bulk_before = len(watcher.times)
     for index, chat in enumerate(chats):
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         server.user_sends(chat, texts[(chat * 7 + index) % len(texts)])
@@ -140,15 +106,13 @@ async def _chat(
         watcher.update()
     ended = time.monotonic()
     watcher.update()
-    bulk_during = sum(1 for at in watcher.bulk_times[bulk_before:] if started <= at <= ended)
+    bulk_during = sum(1 for at in watcher.times[bulk_before:] if started <= at <= ended)
     with contextlib.suppress(TimeoutError):
-        await _wait(
-            lambda: all(chat in watcher.first_reply for chat in chats), watcher, 30, "replies"
-        )
+        await watcher.wait(lambda: watcher.replied(chats), 30, "replies")
     latencies = [
-        (watcher.first_reply[chat] - queued_at[chat]) * 1000
+        (watcher.first_at[chat] - queued_at[chat]) * 1000
         for chat in chats
-        if chat in watcher.first_reply
+        if chat in watcher.first_at
     ]
     return {
         "latencies_ms": latencies,
@@ -159,110 +123,38 @@ async def _chat(
 
 
 async def serve(subscribers: int) -> None:
-    """The server process: start FakeBotAPI, then answer one JSON command per stdin line."""
-    from benchmarks.e2e import questions
-    from tests.fakebotapi import FakeBotAPI
+    """The server process: a FakeBotAPI answering the harness's commands."""
+    from testkit.fakebotapi import FakeBotAPI
 
     texts = questions()
-    out = sys.stdout
-
-    def emit(payload: dict[str, Any]) -> None:
-        out.write(json.dumps(payload) + "\n")
-        out.flush()
-
+    bulk = range(SUBSCRIBER_BASE, SUBSCRIBER_BASE + subscribers)
     async with FakeBotAPI() as server:
-        watcher = _Watcher(server, subscribers)
-        emit({"base_url": server.base_url, "token": server.token})
-        while True:
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
-                return  # the harness went away
-            command = json.loads(line)
-            name = command.pop("cmd")
-            try:
-                if name == "quit":
-                    emit({})
-                    return
-                if name == "clear":  # between phases only: nothing is in flight
-                    server.calls.clear()
-                    watcher = _Watcher(server, subscribers)
-                    emit({})
-                elif name == "polls":
-                    watcher.update()
-                    emit({"polls": watcher.polls})
-                elif name == "sends":
-                    watcher.update()
-                    per_chat = watcher.bulk_per_chat
-                    emit(
-                        {
-                            "times": watcher.bulk_times,
-                            "chats": len(per_chat),
-                            "duplicated": sum(1 for n in per_chat.values() if n > 1),
-                            "cpu": _cpu(resource.getrusage(resource.RUSAGE_SELF)),
-                        }
-                    )
-                elif name == "chat":
-                    emit(await _chat(server, watcher, texts, **command))
-                else:
-                    emit({"error": f"unknown command {name!r}"})
-            except Exception as exc:  # report it to the harness rather than die silently
-                emit({"error": f"{type(exc).__name__}: {exc}"})
+        watcher = Watcher(server, timed=bulk)
 
+        async def clear() -> dict[str, Any]:  # between phases only: nothing is in flight
+            nonlocal watcher
+            server.calls.clear()
+            watcher = Watcher(server, timed=bulk)
+            return {}
 
-class ServerProcess:
-    """The harness's handle on the fake server running in its own process."""
+        async def polls() -> dict[str, Any]:
+            watcher.update()
+            return {"polls": watcher.polls}
 
-    def __init__(self, process: asyncio.subprocess.Process, base_url: str, token: str) -> None:
-        self._process = process
-        self.base_url = base_url
-        self.token = token
+        async def sends() -> dict[str, Any]:
+            watcher.update()
+            per_chat = [count for chat, count in watcher.sent.items() if chat in bulk]
+            return {
+                "times": watcher.times,
+                "chats": len(per_chat),
+                "duplicated": sum(1 for count in per_chat if count > 1),
+                "cpu": cpu_seconds(),
+            }
 
-    @classmethod
-    async def start(cls, subscribers: int) -> ServerProcess:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(HERE),
-            "--serve",
-            "--subscribers",
-            str(subscribers),
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=64 * 1024 * 1024,  # a reply line carries every send time
-        )
-        try:
-            hello = await cls._read(process, 30)
-        except BaseException:
-            process.kill()
-            await process.wait()
-            raise
-        return cls(process, hello["base_url"], hello["token"])
+        async def chat(**args: Any) -> dict[str, Any]:
+            return await _chat(server, watcher, texts, **args)
 
-    @staticmethod
-    async def _read(process: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), timeout)
-        if not line:
-            raise RuntimeError("the fake server process exited")
-        reply: dict[str, Any] = json.loads(line)
-        if "error" in reply:
-            raise RuntimeError(f"fake server: {reply['error']}")
-        return reply
-
-    async def ask(self, cmd: str, timeout: float = COMMAND_TIMEOUT, **args: Any) -> dict[str, Any]:
-        assert self._process.stdin is not None
-        self._process.stdin.write((json.dumps({"cmd": cmd, **args}) + "\n").encode())
-        await self._process.stdin.drain()
-        return await self._read(self._process, timeout)
-
-    async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.ask("quit", timeout=10)
-        try:
-            await asyncio.wait_for(self._process.wait(), 10)
-        except TimeoutError:
-            self._process.kill()
-            await self._process.wait()
+        await serve_commands(server, {"clear": clear, "polls": polls, "sends": sends, "chat": chat})
 
 
 # =============================================================================== the harness
@@ -462,25 +354,15 @@ async def bot_latency(
 ) -> None:
     """The real bot process, limiter on: chat replies with no broadcast, then during one."""
     log = state / f"bot-{figures.name}.log"
-    env = dict(
-        os.environ,
-        BOT_TOKEN=server.token,
-        BOT_API_BASE_URL=server.base_url,
-        BOT_STATE_DIR=str(state),
-        DATABASE_URL=url,
-        BOT_DELIVERY_RATE="25",
-        LOG_LEVEL="WARNING",
-    )
     with log.open("wb") as errors:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
-            env=env,
+        process = await start_bot(
+            server,
+            state,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=errors,
+            DATABASE_URL=url,
+            BOT_DELIVERY_RATE="25",
+            LOG_LEVEL="WARNING",
         )
     try:
         deadline = time.monotonic() + 90
@@ -511,14 +393,10 @@ async def bot_latency(
             wait=60,
         )
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                figures.notes.append("the bot did not stop within 30 s of SIGTERM; killed")
-                process.kill()
-                await process.wait()
+        try:
+            await stop_bot(process, 30)
+        except TimeoutError:
+            figures.notes.append("the bot did not stop within 30 s of SIGTERM; killed")
     flagged = [
         line
         for line in log.read_text(errors="replace").splitlines()
@@ -538,7 +416,7 @@ async def measure(
 
     figures = Figures(name)
     n = args.subscribers
-    server = await ServerProcess.start(n)
+    server = await ServerProcess.start(str(HERE), "--serve", "--subscribers", str(n))
     store = await Store.open(url, **engine_kwargs)
     try:
         started = time.perf_counter()
@@ -720,28 +598,13 @@ def profile_summary(profile: cProfile.Profile, top: int = 12) -> str:
     return "\n".join(lines)
 
 
-def _cpu(usage: resource.struct_rusage) -> float:
-    return usage.ru_utime + usage.ru_stime
-
-
-def _thread_cpu() -> float:
-    """CPU seconds of the calling thread (Linux); NaN where the OS cannot tell."""
-    who = getattr(resource, "RUSAGE_THREAD", None)
-    return _cpu(resource.getrusage(who)) if who is not None else float("nan")
-
-
-def _percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
-
-
 def _latency(result: dict[str, Any], rate: float) -> str:
-    latencies = result.get("latencies_ms") or []
-    if not latencies:
+    latencies = Spread.of(result.get("latencies_ms") or [])
+    if not latencies.count:
         return "no replies"
     line = (
-        f"p50 {statistics.median(latencies):6.1f} ms   p99 {_percentile(latencies, 0.99):6.1f} ms"
-        f"   max {max(latencies):6.1f} ms   ({len(latencies)} questions at {rate:g}/s"
+        f"p50 {latencies.p50:6.1f} ms   p99 {latencies.p99:6.1f} ms"
+        f"   max {latencies.high:6.1f} ms   ({latencies.count} questions at {rate:g}/s"
     )
     if result.get("missing"):
         line += f", {result['missing']} unanswered"
@@ -759,10 +622,10 @@ def report(results: Sequence[Figures], args: argparse.Namespace, elapsed: float)
     )
     for fig in results:
         print(f"[{fig.name}]  seeded {n:,} subscribers in {fig.seed_s:.2f} s")
-        runs = sorted(fig.publish_ms)
+        runs = Spread.of(fig.publish_ms)
         print(
-            f"  queue a publish to {n:,}:         {statistics.median(runs):8.0f} ms"
-            f"   (median of {len(runs)}: {runs[0]:.0f} to {runs[-1]:.0f} ms)"
+            f"  queue a publish to {n:,}:         {runs.p50:8.0f} ms"
+            f"   (median of {runs.count}: {runs.low:.0f} to {runs.high:.0f} ms)"
         )
         print(
             f"  delivery rate, limits on (25/s): {fig.rate:8.1f} messages/s sustained over "

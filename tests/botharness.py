@@ -12,7 +12,7 @@ from bot.app import BotApplication, build_application, webhook_options
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.replies import Action
-from tests.fakebotapi import Call, FakeBotAPI
+from testkit.fakebotapi import Call, FakeBotAPI
 
 
 def settings_for(server: FakeBotAPI, state_dir: Path, **env: str) -> Settings:

@@ -1,15 +1,25 @@
-"""Shared fixtures: the real content and one fitted conversation per test session."""
+"""Shared fixtures: the real content, one fitted conversation per session, the fake Bot API,
+and a fresh database per test (SQLite always, PostgreSQL too when ``TEST_DATABASE_URL`` is set)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.classifier import Classifier
 from bot.content import Content, load
 from bot.conversation import Conversation
+from bot.storage import Storage
+from bot.storage.database import create_engine
+from testkit.fakebotapi import FakeBotAPI
 
 # RetryAfter.retry_after as a timedelta: the int form raises a deprecation warning, which
 # pytest's warnings-as-errors would turn into the exception the bot sees instead.
@@ -17,6 +27,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS = ROOT / "intents"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+NO_PG = "TEST_DATABASE_URL not set: PostgreSQL tests need a server"
+needs_postgresql = pytest.mark.skipif(not PG_URL, reason=NO_PG)
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +48,92 @@ def classifier(content: Content) -> Classifier:
 def conversation(content: Content, classifier: Classifier) -> Conversation:
     """The conversation conversation on the real content."""
     return Conversation(content, classifier)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotAPI]:
+    """A started fake Bot API server."""
+    async with FakeBotAPI() as fake:
+        yield fake
+
+
+@dataclass
+class Database:
+    """One empty database for one test, and how to open stores and raw engines on it."""
+
+    url: str
+    stores: list[Storage] = field(default_factory=list)
+    engines: list[AsyncEngine] = field(default_factory=list)
+
+    async def open(self) -> Storage:
+        """Open storage on it (closed at the end of the test)."""
+        store = await Storage.open(self.url)
+        self.stores.append(store)
+        return store
+
+    def engine(self) -> AsyncEngine:
+        """A raw engine set up as the store's, for building old schemas (disposed at the end)."""
+        engine = create_engine(self.url)
+        self.engines.append(engine)
+        return engine
+
+    async def close(self) -> None:
+        """Close every store and engine this test opened."""
+        for store in self.stores:
+            await store.close()
+        for engine in self.engines:
+            await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def pg_database() -> AsyncIterator[str]:
+    """A new PostgreSQL database, dropped afterwards; yields its URL.
+
+    A database rather than a schema per test: the bot and its processes take only a URL.
+    """
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as conn:
+                # FORCE: a bot process killed with SIGKILL may leave a session behind a moment.
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgresql)])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database: a SQLite file in a folder not yet created, or a new PostgreSQL one."""
+    async with contextlib.AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path / 'db' / 'bot.sqlite3'}"
+        else:
+            url = await stack.enter_async_context(pg_database())
+        db = Database(url)
+        stack.push_async_callback(db.close)
+        yield db
+
+
+@pytest.fixture
+def database_url(database: Database) -> str:
+    """The fresh database's URL (what the bot takes)."""
+    return database.url
+
+
+@pytest.fixture
+async def pg_database_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for tests that only make sense there (they carry
+    ``needs_postgresql``)."""
+    async with pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def store(database: Database) -> Storage:
+    """A store on the fresh database, schema at the latest version (closed after the test)."""
+    return await database.open()

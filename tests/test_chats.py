@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -34,15 +34,6 @@ from tests.conftest import ROOT
 
 ADMIN = 77
 READER = Origin(chat_id=1, user_id=1, language_code="en")
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 def actions(keyboard: Sequence[Sequence[object]]) -> list[Action]:

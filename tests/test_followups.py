@@ -3,7 +3,6 @@ refusals after an answer, context across a restart, and every script readers typ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,8 @@ import pytest
 from bot import callback_data
 from bot.conversation import Conversation
 from bot.replies import ActionKind
+from testkit.fakebotapi import Call, FakeBotAPI
 from tests.botharness import USER, actions, ask, running_bot
-from tests.fakebotapi import Call, FakeBotAPI
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
 
 
 def heading(call: Call) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,8 @@ import pytest
 from bot import callback_data
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind
+from testkit.fakebotapi import FakeBotAPI
 from tests.botharness import USER, ask, labels, running_bot, title
-from tests.fakebotapi import FakeBotAPI
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
 
 
 @pytest.mark.parametrize(

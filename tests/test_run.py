@@ -7,16 +7,15 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.conversation import Conversation
+from testkit.bench import start_bot
+from testkit.fakebotapi import FakeBotAPI
 from tests.botharness import running_bot
 from tests.conftest import ROOT
-from tests.fakebotapi import FakeBotAPI
 
 USER = 1001
 
@@ -28,27 +27,11 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
-
-
 async def start_process(
     server: FakeBotAPI, tmp_path: Path, **env: str
 ) -> asyncio.subprocess.Process:
-    environment = dict(
-        os.environ,
-        BOT_TOKEN=server.token,
-        BOT_API_BASE_URL=server.base_url,
-        BOT_STATE_DIR=str(tmp_path),
-        **env,
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=ROOT, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    pipe = asyncio.subprocess.PIPE
+    return await start_bot(server, tmp_path, stdout=pipe, stderr=pipe, **env)
 
 
 async def run_to_exit(environment: dict[str, str]) -> tuple[int, str]:

@@ -1,7 +1,7 @@
 """The subscriptions store on real databases: SQLite always, PostgreSQL when configured.
 
 Every test runs against a fresh SQLite file and, when ``TEST_DATABASE_URL`` names a
-PostgreSQL server, against a fresh schema there (dropped afterwards). Nothing is mocked:
+PostgreSQL server, against a fresh database there (dropped afterwards). Nothing is mocked:
 the tests go through ``Storage`` and look at the rows with plain SQL where the API does not
 show them.
 """
@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, inspect, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage import (
     LATEST_VERSION,
@@ -35,88 +31,13 @@ from bot.storage import (
     Storage,
     migrate,
 )
-from bot.storage.database import create_engine
 from bot.storage.migrations import MIGRATIONS, schema_version
 from bot.storage.tables import bulletins, chats, deliveries, follows, metadata, questions
 from bot.values import Following
+from tests.conftest import PG_URL, Database
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Database:
-    """One empty database for one test, and how to open stores and raw engines on it."""
-
-    url: str
-    engine_kwargs: dict[str, Any] = field(default_factory=dict)
-    stores: list[Storage] = field(default_factory=list)
-    engines: list[AsyncEngine] = field(default_factory=list)
-
-    @property
-    def dialect(self) -> str:
-        """``sqlite`` or ``postgresql``."""
-        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
-
-    async def open(self) -> Storage:
-        """Open a Storage (closed at the end of the test)."""
-        store = await Storage.open(self.url, **self.engine_kwargs)
-        self.stores.append(store)
-        return store
-
-    def engine(self) -> AsyncEngine:
-        """A raw engine set up as the store's, for building old schemas (disposed at the end)."""
-        engine = create_engine(self.url, **self.engine_kwargs)
-        self.engines.append(engine)
-        return engine
-
-    async def close(self) -> None:
-        """Close every store and engine this test opened."""
-        for store in self.stores:
-            await store.close()
-        for engine in self.engines:
-            await engine.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                not PG_URL, reason="TEST_DATABASE_URL not set: PostgreSQL tests need a server"
-            ),
-        ),
-    ]
-)
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh database: a SQLite file in a folder not yet created, or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'state' / 'bot.sqlite3'}")
-        try:
-            yield db
-        finally:
-            await db.close()
-        return
-    schema = f"test_store_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(PG_URL, {"connect_args": {"server_settings": {"search_path": schema}}})
-    try:
-        yield db
-    finally:
-        await db.close()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-
-@pytest.fixture
-async def store(database: Database) -> Storage:
-    """A store on the fresh database, schema at the latest version."""
-    return await database.open()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -824,7 +745,7 @@ async def test_sqlite_file_is_created_with_wal_foreign_keys_and_busy_timeout(
 
 
 def test_subscriptions_never_import_telegram() -> None:
-    """The storage layer is engine side: importing it must not pull in python-telegram-bot."""
+    """Importing storage must not pull in python-telegram-bot."""
     code = (
         "import sys, bot.storage\n"
         "loaded = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'))\n"

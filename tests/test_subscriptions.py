@@ -24,7 +24,6 @@ import signal
 import socket
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
@@ -32,8 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, make_url, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import insert, select, text
 
 from bot import callback_data, markup
 from bot.app import WORKER_POOL_SIZE, BotApplication, build_application
@@ -48,12 +46,9 @@ from bot.storage.database import create_engine
 from bot.storage.migrations import schema_version
 from bot.storage.tables import chats, deliveries, follows
 from bot.values import Following, Lang
+from testkit.fakebotapi import Call, FakeBotAPI
 from tests.botharness import settings_for
-from tests.conftest import ROOT
-from tests.fakebotapi import Call, FakeBotAPI
-
-PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
-NO_PG = "TEST_DATABASE_URL not set: PostgreSQL tests need a server"
+from tests.conftest import ROOT, needs_postgresql
 
 ADMIN = 1001
 USER = 2001
@@ -68,70 +63,6 @@ IN_FLIGHT_BOUND = WORKER_POOL_SIZE + FLUSH_SIZE
 
 
 # --------------------------------------------------------------------------- databases
-
-
-async def _create_pg_database() -> str:
-    name = f"test_subs_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-    return name
-
-
-async def _drop_pg_database(name: str) -> None:
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            # FORCE: a bot process killed with SIGKILL may leave a session behind for a moment.
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
-@contextlib.asynccontextmanager
-async def pg_database() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one test; yields its URL."""
-    name = await _create_pg_database()
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await _drop_pg_database(name)
-
-
-needs_postgresql = pytest.mark.skipif(not PG_URL, reason=NO_PG)
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason=NO_PG)),
-    ]
-)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a SQLite file in a folder not yet created, or a new PG database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'db' / 'bot.sqlite3'}"
-        return
-    async with pg_database() as url:
-        yield url
-
-
-@pytest.fixture
-async def pg_database_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database, for the tests that only make sense there (they carry
-    ``needs_postgresql``)."""
-    async with pg_database() as url:
-        yield url
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Storage]:
-    """The test's own view of the bot's database (set-up and checks go through it)."""
-    async with opened(database_url) as own:
-        yield own
 
 
 @contextlib.asynccontextmanager
@@ -187,12 +118,6 @@ async def wait_drained(store: Storage, timeout: float = 20.0) -> dict[DeliverySt
 
 
 # --------------------------------------------------------------------------- the bot
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
 
 
 @contextlib.asynccontextmanager

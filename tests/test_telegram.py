@@ -13,19 +13,13 @@ from bot import callback_data
 from bot.app import BotApplication
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind
+from testkit.fakebotapi import Call, FakeBotAPI
 from tests.botharness import USER, actions, ask, running_bot, title
-from tests.fakebotapi import Call, FakeBotAPI
 
 INTERVIEW_IDS = [
     "relations", "visits", "joint_commission", "economy", "liberated_territories",
     "middle_corridor", "direct_flights", "tourism", "education", "culture",
 ]  # fmt: skip
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
 
 
 @pytest.fixture
