@@ -2,7 +2,7 @@
 
 For a SQLite database (and PostgreSQL too when ``TEST_DATABASE_URL`` is set: a fresh
 database is created for the run and dropped afterwards) it prints:
-- the time to queue one publish to every subscriber (``Store.publish``), median of a few,
+- the time to queue one publish to every subscriber (``OutboxStore.publish``), median of a few,
   each into an emptied outbox;
 - the delivery rate with Telegram's limits on (``Limits(rate=25)``), the real
   ``DeliveryWorker`` and ``TelegramSender`` against the fake server, sustained over a window
@@ -187,41 +187,36 @@ class Figures:
     notes: list[str] = field(default_factory=list)
 
 
-def _counting_store(engine: Any, target: int) -> Any:
-    """A Store that counts the worker's outcomes, and says when ``target`` were sent."""
-    from bot.storage import Store
+class CountingOutbox:
+    """The real outbox, counting the worker's outcomes and saying when ``target`` were sent."""
 
-    class CountingStore(Store):
-        def __init__(self) -> None:
-            super().__init__(engine)
-            self.sent = 0
-            self.failures = 0
-            self.done = asyncio.Event()
+    def __init__(self, outbox: Any, target: int) -> None:
+        self._outbox = outbox
+        self._target = target
+        self.sent = 0
+        self.failures = 0
+        self.done = asyncio.Event()
+        self.claim = outbox.claim
+        self.release_expired = outbox.release_expired
 
-        async def mark_sent_many(
-            self, delivery_ids: Sequence[int], now: datetime | None = None
-        ) -> None:
-            await super().mark_sent_many(delivery_ids, now)
-            self.sent += len(delivery_ids)
-            if self.sent >= target:
-                self.done.set()
+    async def mark_sent(self, delivery_ids: Sequence[int]) -> None:
+        await self._outbox.mark_sent(delivery_ids)
+        self.sent += len(delivery_ids)
+        if self.sent >= self._target:
+            self.done.set()
 
-        async def retry_later(
-            self, delivery_id: int, delay: float, error: str, now: datetime | None = None
-        ) -> None:
-            self.failures += 1
-            await super().retry_later(delivery_id, delay, error, now)
+    async def retry_later(self, delivery_id: int, delay: float, error: str) -> None:
+        self.failures += 1
+        await self._outbox.retry_later(delivery_id, delay, error)
 
-        async def mark_failed(self, delivery_id: int, error: str) -> None:
-            self.failures += 1
-            await super().mark_failed(delivery_id, error)
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        self.failures += 1
+        await self._outbox.mark_failed(delivery_id, error)
 
-        async def deactivate(self, *args: Any, **kwargs: Any) -> int:
-            self.failures += 1
-            result: int = await super().deactivate(*args, **kwargs)
-            return result
-
-    return CountingStore()
+    async def deactivate(self, chat_id: int, reason: str) -> int:
+        self.failures += 1
+        result: int = await self._outbox.deactivate(chat_id, reason)
+        return result
 
 
 async def seed(store: Any, subscribers: int) -> None:
@@ -242,19 +237,19 @@ async def seed(store: Any, subscribers: int) -> None:
         }
         for index in range(subscribers)
     ]
-    async with store.engine.begin() as conn:
+    async with store.db.engine.begin() as conn:
         await conn.execute(insert(chats), rows)
 
 
 async def reset_outbox(store: Any) -> None:
-    """Drop every update and delivery, so each phase starts from the same queue."""
+    """Drop every bulletin and delivery, so each phase starts from the same queue."""
     from sqlalchemy import delete
 
-    from bot.storage.tables import deliveries, updates
+    from bot.storage.tables import bulletins, deliveries
 
-    async with store.engine.begin() as conn:
+    async with store.db.engine.begin() as conn:
         await conn.execute(delete(deliveries))
-        await conn.execute(delete(updates))
+        await conn.execute(delete(bulletins))
 
 
 async def run_worker(
@@ -268,37 +263,18 @@ async def run_worker(
     profile: cProfile.Profile | None = None,
 ) -> tuple[Any, float, float, float]:
     """Run the real DeliveryWorker with TelegramSender until ``target`` deliveries are
-    recorded sent (or for ``seconds``); return the counting store, wall seconds, and CPU
+    recorded sent (or for ``seconds``); return the counting outbox, wall seconds, and CPU
     seconds of the whole process and of its main thread (the event loop; the rest is
     aiosqlite's threads)."""
-    from telegram import LinkPreviewOptions
-    from telegram.constants import ParseMode
-    from telegram.ext import Defaults, ExtBot
-    from telegram.request import HTTPXRequest
-
-    from bot.app import WORKER_POOL_SIZE
+    from bot.app import bot_defaults
     from bot.content import load
-    from bot.delivery import TelegramSender, render_update
-    from bot.delivery.worker import DeliveryWorker
+    from bot.delivery.sender import telegram_worker, worker_bot
 
     content = load(ROOT / "intents")
-    counting = _counting_store(store.engine, target)
-    # As bot/app.py builds the worker's bot: its own bounded pool, HTML by default.
-    bot: ExtBot[None] = ExtBot(
-        server.token,
-        base_url=server.base_url,
-        request=HTTPXRequest(connection_pool_size=WORKER_POOL_SIZE),
-        defaults=Defaults(
-            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
-        ),
-    )
-    worker = DeliveryWorker(
-        counting,
-        TelegramSender(bot),
-        lambda delivery: render_update(content, delivery),
-        name=f"bench:{os.getpid()}",
-        limits=limits,
-    )
+    counting = CountingOutbox(store.outbox, target)
+    # The bot's own wiring: the worker's bot and worker as bot/app.py builds them.
+    bot = worker_bot(server.token, server.base_url, bot_defaults())
+    worker = telegram_worker(counting, bot, content, f"bench:{os.getpid()}", limits)
     async with bot:
         cpu_before = _cpu(resource.getrusage(resource.RUSAGE_SELF))
         main_before = _thread_cpu()
@@ -380,7 +356,7 @@ async def bot_latency(
             min_bulk=0,
             wait=60,
         )
-        result = await store.publish(None, UPDATE_TEXT, None)
+        result = await store.outbox.publish(None, UPDATE_TEXT, None)
         if result.queued != args.subscribers:
             figures.notes.append(f"latency phase: publish queued {result.queued}")
         figures.busy = await server.ask(
@@ -412,12 +388,12 @@ async def measure(
 ) -> Figures:
     """Every phase on one database."""
     from bot.delivery.worker import Limits
-    from bot.storage import Store
+    from bot.storage import Storage
 
     figures = Figures(name)
     n = args.subscribers
     server = await ServerProcess.start(str(HERE), "--serve", "--subscribers", str(n))
-    store = await Store.open(url, **engine_kwargs)
+    store = await Storage.open(url, **engine_kwargs)
     try:
         started = time.perf_counter()
         await seed(store, n)
@@ -427,14 +403,14 @@ async def measure(
         for _ in range(args.publishes):
             await reset_outbox(store)
             started = time.perf_counter()
-            result = await store.publish(None, UPDATE_TEXT, None)
+            result = await store.outbox.publish(None, UPDATE_TEXT, None)
             figures.publish_ms.append((time.perf_counter() - started) * 1000)
             if result.queued != n:
                 figures.notes.append(f"publish queued {result.queued}, not {n}")
 
         # 2. delivery rate with Telegram's limits on
         await reset_outbox(store)
-        await store.publish(None, UPDATE_TEXT, None)
+        await store.outbox.publish(None, UPDATE_TEXT, None)
         await server.ask("clear")
         limited = Limits(rate=25.0)
         counting, wall, cpu, _ = await run_worker(
@@ -458,7 +434,7 @@ async def measure(
 
         # 3 and 4. capacity with the limiter off, and CPU per 1,000 deliveries
         await reset_outbox(store)
-        await store.publish(None, UPDATE_TEXT, None)
+        await store.outbox.publish(None, UPDATE_TEXT, None)
         await server.ask("clear")
         server_cpu_before = (await server.ask("sends"))["cpu"]
         profile = cProfile.Profile() if args.profile else None

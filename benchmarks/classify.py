@@ -21,9 +21,9 @@ _STARTUP = """
 import time, resource, json, sys
 t0 = time.perf_counter()
 from pathlib import Path
-from bot.engine import open_engine
-engine = open_engine(Path(sys.argv[1]), Path(sys.argv[2]))
-engine.ask("are there direct flights to Seoul?", "en")
+from bot.conversation import Conversation
+conversation = Conversation.open(Path(sys.argv[1]), Path(sys.argv[2]))
+conversation.ask("are there direct flights to Seoul?", "en")
 elapsed = time.perf_counter() - t0
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": elapsed, "rss_mb": rss_mb}))
@@ -33,12 +33,15 @@ _LATENCY = """
 import time, resource, json, sys, statistics
 from pathlib import Path
 import yaml
-from bot.engine import open_engine
-engine = open_engine(Path(sys.argv[1]), Path(sys.argv[2]))
+from bot.conversation import Conversation
+conversation = Conversation.open(Path(sys.argv[1]), Path(sys.argv[2]))
 texts = []
 for name in ("eval_en.yaml", "eval_az.yaml", "eval_ru.yaml"):
     texts += [item["text"] for item in yaml.safe_load((Path(sys.argv[3]) / name).read_text())]
-predict = engine.classifier.predict
+for item in yaml.safe_load((Path(sys.argv[3]) / "dialogues_dev.yaml").read_text()):
+    texts += [item["first"], item["second"]]  # Latin-typed Russian, Azerbaijani without diacritics
+# Language identification, the Cyrillic reading of Latin-typed Russian, then the classifier.
+predict = conversation.classify
 for text in texts:  # warm-up
     predict(text)
 samples = []

@@ -15,15 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, Defaults, ExtBot
-from telegram.request import HTTPXRequest
+from telegram.ext import Application, ContextTypes, Defaults
 
 from bot import handlers
 from bot.chat.service import ChatService
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversation
-from bot.delivery.sender import TelegramSender, render
-from bot.delivery.worker import DeliveryWorker, Limits
+from bot.delivery.sender import WORKER_CONNECTIONS, telegram_worker, worker_bot
+from bot.delivery.worker import Limits
 from bot.handlers.commands import READER_COMMANDS
 from bot.services import BotData
 from bot.storage import Storage
@@ -34,11 +33,17 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS: Final = 30.0
 CONCURRENT_UPDATES: Final = 32
 CONNECTION_POOL_SIZE: Final = 16
-WORKER_POOL_SIZE: Final = 8
 WRITE_BEHIND_SECONDS: Final = 2.0
 HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
+
+
+def bot_defaults() -> Defaults:
+    """Every message is Telegram HTML, without link previews."""
+    return Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
 
 
 def build_application(settings: Settings, conversation: Conversation) -> BotApplication:
@@ -49,12 +54,7 @@ def build_application(settings: Settings, conversation: Conversation) -> BotAppl
         .token(settings.require_token().reveal())
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .defaults(bot_defaults())
         .context_types(ContextTypes(bot_data=BotData))
         # Answers are stateless, so one slow chat never holds up the others. A bounded pool
         # of connections: httpcore scans every pooled connection on each request, and 256
@@ -101,25 +101,17 @@ async def _deliver(application: BotApplication, storage: Storage) -> None:
     """Run the delivery worker on a bot of its own, so bulk sends never take the
     connections that interactive replies use."""
     settings = application.bot_data.settings
-    content = application.bot_data.conversation.content
-    bot: ExtBot[None] = ExtBot(
-        settings.require_token().reveal(),
-        base_url=settings.api_base_url,
-        request=HTTPXRequest(connection_pool_size=WORKER_POOL_SIZE),
-        defaults=application.bot.defaults,
+    bot = worker_bot(
+        settings.require_token().reveal(), settings.api_base_url, application.bot.defaults
     )
     limits = Limits(
         rate=settings.delivery_rate,
         lease=settings.delivery_lease,
-        concurrency=WORKER_POOL_SIZE,
+        concurrency=WORKER_CONNECTIONS,
     )
-    worker = DeliveryWorker(
-        storage.outbox,
-        TelegramSender(bot),
-        lambda delivery: render(content, delivery),
-        name=f"{socket.gethostname()}:{os.getpid()}",
-        limits=limits,
-    )
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    content = application.bot_data.conversation.content
+    worker = telegram_worker(storage.outbox, bot, content, name, limits)
     while True:  # worker.run() only ends by cancellation or by failing to reach the Bot API
         try:
             async with bot:

@@ -9,6 +9,7 @@ education answer is a follow-up while "and the weather?" is a question of its ow
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,14 +30,22 @@ class FollowUps:
 
     def __init__(self, content: Content) -> None:
         self._content = content
-        # Words off-topic messages use too ("hava" is both air and weather) say nothing sure.
-        self._off_topic = frozenset(
+
+    @functools.cached_property
+    def _off_topic(self) -> frozenset[str]:
+        """Words of the out-of-scope examples (worked out on first use: start-up stays quick)."""
+        return frozenset(
             word
-            for items in content.negatives.values()
+            for items in self._content.negatives.values()
             for text in items
             for word in fold(text).split()
         )
-        self._subjects = {
+
+    @functools.cached_property
+    def _subjects(self) -> dict[str, frozenset[str]]:
+        """Each interview topic's words; a word off-topic messages use too ("hava" is both air
+        and weather) says nothing sure and is left out."""
+        return {
             topic.id: frozenset(
                 word
                 for lang in LANGS
@@ -45,7 +54,7 @@ class FollowUps:
                 for word in fold(text).split()
             )
             - self._off_topic
-            for topic in content.interview_topics
+            for topic in self._content.interview_topics
         }
 
     def asks_more(self, text: str, context: Context | None, switch_to: str | None) -> bool:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import numpy as np
+
 from bot import markup
 from bot.content import Content
 from bot.normalise import fold
@@ -33,7 +35,7 @@ from bot.values import Lang
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION: Final = "2"
+MODEL_VERSION: Final = "4"
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 # Letters English never uses; ö and ü are shared with German and Turkish but in a chat
@@ -83,8 +85,14 @@ class LanguageModel:
 
     def __init__(self, weights: Mapping[str, Sequence[float]], priors: Sequence[float]) -> None:
         self._weights = weights
-        self._priors = tuple(priors)
-        self._unseen = tuple(0.0 for _ in priors)
+        self._priors = np.asarray(priors, dtype=np.float64)
+        # One row per n-gram and a last row of zeros for the unseen: a message is scored
+        # by summing its rows, in one numpy call.
+        self._index = {gram: row for row, gram in enumerate(weights)}
+        self._matrix = np.vstack(
+            [np.asarray(list(weights.values()), dtype=np.float64).reshape(-1, len(priors)),
+             np.zeros((1, len(priors)))]
+        )  # fmt: skip
 
     @classmethod
     def fit(cls, content: Content) -> LanguageModel:
@@ -94,7 +102,12 @@ class LanguageModel:
             for text in _texts(content, lang):
                 latin = to_latin(text) if lang == "ru" else text
                 counts[lang].update(_ngrams(fold(latin)))
-        vocabulary = set().union(*counts.values())
+        # An n-gram seen once says little and costs start-up time: keep the rest.
+        vocabulary = {
+            gram
+            for gram in set().union(*counts.values())
+            if sum(c[gram] for c in counts.values()) > 1
+        }
         totals = {
             lang: sum(counts[lang].values()) + _SMOOTHING * len(vocabulary) for lang in counts
         }
@@ -126,9 +139,8 @@ class LanguageModel:
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(
-                json.dumps({"weights": model._weights, "priors": model._priors}), encoding="utf-8"
-            )
+            data = {"weights": model._weights, "priors": model._priors.tolist()}
+            tmp.write_text(json.dumps(data), encoding="utf-8")
             tmp.replace(path)  # a half-written cache is never read
         except OSError as exc:
             logger.warning("Could not write the language model cache %s: %s", path, exc)
@@ -151,17 +163,14 @@ class LanguageModel:
 
     def _latin_language(self, folded: str, expected: Lang | None) -> Lang | None:
         grams = _ngrams(folded)
-        scores = [
-            prior * len(grams) + (EXPECTED_BONUS if lang == expected else 0.0)
-            for prior, lang in zip(self._priors, _LATIN_LANGS, strict=True)
-        ]
-        for gram in grams:
-            for index, weight in enumerate(self._weights.get(gram, self._unseen)):
-                scores[index] += weight
-        best = max(scores)
-        exp = [math.exp(score - best) for score in scores]
-        posterior = max(exp) / sum(exp)
-        return _LATIN_LANGS[exp.index(max(exp))] if posterior >= SURE else None
+        unseen = len(self._index)
+        rows = [self._index.get(gram, unseen) for gram in grams]
+        scores = self._matrix[rows].sum(axis=0) + self._priors * len(grams)
+        if expected in _LATIN_LANGS:
+            scores[_LATIN_LANGS.index(expected)] += EXPECTED_BONUS
+        exp = np.exp(scores - scores.max())
+        best = int(exp.argmax())
+        return _LATIN_LANGS[best] if exp[best] / exp.sum() >= SURE else None
 
 
 _LATIN_LANGS: Final[tuple[Lang, ...]] = ("en", "az", "ru")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Final
 
 from telegram import Bot
 from telegram.error import (
@@ -13,14 +14,26 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import Defaults, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot import bulletins
 from bot.content import Content
-from bot.delivery.worker import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.delivery.worker import (
+    DeliveryWorker,
+    Limits,
+    Outbox,
+    Rejected,
+    RetryLater,
+    TemporaryFailure,
+    Unreachable,
+)
 from bot.storage.records import Delivery
 from bot.values import DEFAULT_LANG
 
 logger = logging.getLogger(__name__)
+
+WORKER_CONNECTIONS: Final = 8  # the worker's own pool; also how many sends it has in flight
 
 # BadRequest descriptions meaning the chat is gone for good, not that our message is wrong.
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
@@ -47,6 +60,25 @@ class TelegramSender:
             raise Rejected(exc.message) from exc
         except TelegramError as exc:  # timeouts, 5xx, conflicts: try again
             raise TemporaryFailure(exc.message) from exc
+
+
+def worker_bot(token: str, base_url: str, defaults: Defaults | None) -> ExtBot[None]:
+    """A bot of the worker's own, so bulk sends never take the connections replies use."""
+    return ExtBot(
+        token,
+        base_url=base_url,
+        request=HTTPXRequest(connection_pool_size=WORKER_CONNECTIONS),
+        defaults=defaults,
+    )
+
+
+def telegram_worker(
+    outbox: Outbox, bot: Bot, content: Content, name: str, limits: Limits
+) -> DeliveryWorker:
+    """The delivery worker sending through ``bot``, each subscriber in their language."""
+    return DeliveryWorker(
+        outbox, TelegramSender(bot), lambda delivery: render(content, delivery), name, limits
+    )
 
 
 def render(content: Content, delivery: Delivery) -> str:
