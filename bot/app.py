@@ -93,8 +93,11 @@ async def _write_behind(chats: ChatService) -> None:
         await asyncio.sleep(WRITE_BEHIND_SECONDS)
         try:
             await chats.flush()
-        except SQLAlchemyError as exc:
+        except SQLAlchemyError as exc:  # kept for the next round
             logger.warning("Could not store contexts or question statistics: %s", exc)
+        except Exception:
+            # Whatever else went wrong, this task must go on writing (the next rounds).
+            logger.exception("Write-behind round failed; trying again")
 
 
 async def _deliver(application: BotApplication, storage: Storage) -> None:

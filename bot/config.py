@@ -14,7 +14,8 @@ _PACKAGE_ROOT: Final = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
+    """A setting is missing or malformed; the message names the variable and what to do,
+    and never echoes the value (a secret pasted into the wrong variable must not leak)."""
 
 
 class Secret:
@@ -76,7 +77,7 @@ class Settings:
         level_name = env.get("LOG_LEVEL", "INFO").strip().upper()
         level = logging.getLevelNamesMapping().get(level_name)
         if level is None:
-            raise ConfigError(f"LOG_LEVEL: unknown level {level_name!r}")
+            raise ConfigError("LOG_LEVEL: unknown level; use DEBUG, INFO, WARNING or ERROR")
         return cls(
             token=Secret(token) if token else None,
             api_base_url=env.get("BOT_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
@@ -123,7 +124,11 @@ def _ids(raw: str) -> frozenset[int]:
         try:
             ids.add(int(part))
         except ValueError:
-            raise ConfigError(f"BOT_ADMIN_IDS: {part!r} is not a Telegram user id") from None
+            # The value itself is never echoed: a token pasted here by mistake would leak.
+            raise ConfigError(
+                "BOT_ADMIN_IDS: not a list of Telegram user ids; give whole numbers separated "
+                "by commas (your own id: ask @userinfobot)"
+            ) from None
     return frozenset(ids)
 
 
@@ -131,7 +136,7 @@ def _number(name: str, raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}: {raw!r} is not a number") from None
+        raise ConfigError(f"{name}: not a number") from None
     if value < 0:
         raise ConfigError(f"{name}: must not be negative")
     return value
@@ -141,7 +146,7 @@ def _port(raw: str) -> int:
     try:
         port = int(raw)
     except ValueError:
-        raise ConfigError(f"BOT_PORT: {raw!r} is not a port number") from None
+        raise ConfigError("BOT_PORT: not a port number (1-65535)") from None
     if not 0 < port < 65536:
         raise ConfigError(f"BOT_PORT: {port} is out of range")
     return port

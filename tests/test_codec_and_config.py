@@ -144,3 +144,13 @@ def test_log_lines_and_tracebacks_are_redacted() -> None:
     text = formatter.format(record)
     assert TOKEN not in text
     assert text.count("**********") == 2
+
+
+@pytest.mark.parametrize(
+    "name", ["BOT_ADMIN_IDS", "BOT_PORT", "LOG_LEVEL", "BOT_DELIVERY_RATE", "BOT_CONTEXT_MINUTES"]
+)
+def test_a_token_pasted_into_the_wrong_variable_is_never_echoed(name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({name: TOKEN})
+    assert name in str(info.value)
+    assert TOKEN not in str(info.value) and TOKEN.split(":")[1] not in str(info.value)

@@ -782,3 +782,18 @@ async def test_record_questions_counts_a_batch_and_keeps_only_unanswered_text(
     assert stats.questions == {"direct_flights": 2, None: 1}
     [recent] = stats.recent_questions
     assert recent.lang == "az" and len(recent.text) == 500
+
+
+async def test_questions_with_unstorable_text_are_stored_cleaned(store: Storage) -> None:
+    """A lone surrogate (not UTF-8) and a NUL (refused by PostgreSQL) never cost a batch."""
+    await store.questions.record(
+        [
+            Question(None, "en", "weather \ud800 in baku?", NOW),
+            Question(None, "ru", "погода\x00?", NOW),
+            Question("tourism", "en", None, NOW),
+        ]
+    )
+    stats = await store.stats()
+    texts = sorted(question.text for question in stats.recent_questions)
+    assert texts == ["weather ? in baku?", "погода\ufffd?"]
+    assert stats.questions == {None: 2, "tourism": 1}

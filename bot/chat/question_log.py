@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Final
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.replies import Reply
 from bot.storage import QuestionStore
 from bot.storage.records import Question
+
+logger = logging.getLogger(__name__)
 
 BATCH: Final = 100  # questions recorded in one transaction at most
 
@@ -29,7 +34,13 @@ class QuestionLog:
         )
 
     async def flush(self) -> None:
-        """Record the questions noted since the last flush."""
+        """Record the questions noted since the last flush; a batch the database refuses is
+        logged and dropped alone (statistics must never stop the bot, nor the next batch)."""
         while self._pending:
             batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
-            await self._store.record(batch)
+            try:
+                await self._store.record(batch)
+            except SQLAlchemyError as exc:
+                logger.warning(
+                    "Dropped %d question statistics the database refused: %s", len(batch), exc
+                )

@@ -26,3 +26,9 @@ def check_topic(topic: str | None) -> None:
 def clip(text: str, limit: int) -> str:
     """Return ``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def storable(text: str) -> str:
+    """``text`` as every database stores it: no NUL (PostgreSQL refuses it) and no lone
+    surrogate (not UTF-8 at all), each replaced rather than the whole text refused."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")

@@ -8,7 +8,7 @@ from typing import Final
 
 from sqlalchemy import update
 
-from bot.storage.checks import check_topic, clip, utc
+from bot.storage.checks import check_topic, clip, storable, utc
 from bot.storage.database import Database
 from bot.storage.records import Question
 from bot.storage.tables import questions
@@ -30,7 +30,7 @@ class QuestionStore:
         for question in asked:
             check_topic(question.topic)
             kept = (
-                clip(question.text, KEPT_QUESTION_CHARS)
+                clip(storable(question.text), KEPT_QUESTION_CHARS)
                 if question.topic is None and question.text is not None
                 else None
             )
