@@ -724,6 +724,12 @@ class FakeBotAPI:
     async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
         chat_id, chat = self._chat(params)
         text, entities = self._render(params)
+        markup = self._markup(params)
+        # PTB sends reply_parameters (reply_to_message_id is the older API's).
+        reply = params.get("reply_parameters") or {}
+        target = self._any_message(reply.get("chat_id") or chat_id, reply.get("message_id"))
+        if reply and target is None and not reply.get("allow_sending_without_reply"):
+            raise _bad("message to be replied not found")
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat_id),
             "from": dict(self.bot_user),
@@ -731,16 +737,9 @@ class FakeBotAPI:
             "date": int(time.time()),
             "text": text,
         }
-        # PTB sends reply_parameters (reply_to_message_id is the older API's).
-        reply = params.get("reply_parameters")
-        if isinstance(reply, dict):
-            target = self._any_message(reply.get("chat_id") or chat_id, reply.get("message_id"))
-            if target is not None:
-                message["reply_to_message"] = _without_reply(target)
-            elif not reply.get("allow_sending_without_reply"):
-                raise _bad("message to be replied not found")
         _set_or_drop(message, "entities", entities or None)
-        _set_or_drop(message, "reply_markup", self._markup(params))
+        _set_or_drop(message, "reply_to_message", target and _without_reply(target))
+        _set_or_drop(message, "reply_markup", markup)
         self._bot_messages.setdefault(chat_id, {})[message["message_id"]] = message
         return copy.deepcopy(message)
 
