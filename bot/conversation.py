@@ -8,6 +8,7 @@ menus, notices); ``lang`` is the language a text is written in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -46,8 +47,8 @@ class Conversation:
         self.classifier = classifier
         self.languages = languages or LanguageModel.fit(content)
         self.followups = FollowUps(content)
-        # Short stems ("usa", "çin") only match whole words; longer ones match word starts.
-        self._long_stems = tuple(stem for stem in content.others if len(stem) >= 4)
+        self._others = _stems_pattern(content.others)
+        self._topic_lists = {lang: self._topic_list(lang) for lang in LANGS}
 
     @classmethod
     def open(cls, content_dir: Path, cache_dir: Path | None) -> Conversation:
@@ -303,15 +304,11 @@ class Conversation:
 
     def _names_another_country(self, text: str) -> bool:
         """Whether ``text`` is about a country other than Korea and Azerbaijan."""
-        stems = self.content.others
-        return any(
-            word in stems or any(word.startswith(stem) for stem in self._long_stems)
-            for word in fold(text).split()
-        )
+        return self._others is not None and self._others.search(fold(text)) is not None
 
     def _out_of_scope(self, lang: Lang, ui: Lang, prediction: Prediction) -> Reply:
         return Reply(
-            self.content.text("out_of_scope", lang, topics=self._topic_list(lang)),
+            self.content.text("out_of_scope", lang, topics=self._topic_lists[lang]),
             lang,
             ReplyKind.OUT_OF_SCOPE,
             self._menu_keyboard(ui),
@@ -383,6 +380,19 @@ class Conversation:
         return ", ".join(
             _without_emoji(topic.title[lang]) for topic in self.content.interview_topics
         )
+
+
+def _stems_pattern(stems: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for every stem: short ones ("usa", "çin") match whole words only, longer
+    ones the start of a word ("росси" in "России")."""
+    if not stems:
+        return None
+    longest_first = sorted(stems, key=len, reverse=True)
+    starts = "|".join(re.escape(stem) for stem in longest_first if len(stem) >= 4)
+    words = "|".join(re.escape(stem) for stem in longest_first if len(stem) < 4)
+    alternatives = [f"(?<!\\w)(?:{starts})"] if starts else []
+    alternatives += [f"(?<!\\w)(?:{words})(?!\\w)"] if words else []
+    return re.compile("|".join(alternatives))
 
 
 def _without_emoji(title: str) -> str:
