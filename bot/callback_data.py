@@ -17,7 +17,7 @@ from bot.values import parse_lang
 
 VERSION: Final = "1"
 MAX_BYTES: Final = 64  # Telegram's limit for callback_data
-_ARG = re.compile(r"^(?:[a-z][a-z0-9_]{0,31})?$")
+_ARG = re.compile(r"^(?:[a-z][a-z0-9_]{0,40})?$")
 _WITHOUT_ARG: Final = frozenset({ActionKind.MENU})
 
 
@@ -26,7 +26,7 @@ class ForgedButton(ValueError):
 
 
 def encode(action: Action) -> str:
-    """Return the callback data for ``action``."""
+    """Return the callback data for ``action`` (a share button has none: see rendering)."""
     data = f"{VERSION}:{action.kind.value}:{action.arg}"
     if action.lang:
         data += f":{action.lang}"

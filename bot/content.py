@@ -47,7 +47,9 @@ _PLAIN_UI_STRINGS: Final = """
     command_topics command_help bot_description bot_short_description command_subscribe
     command_unsubscribe command_subscriptions command_language command_forget followed_all
     unfollowed_all subscriptions_all subscriptions_none forgotten language_prompt
-    language_set not_admin update_header_all followup_what
+    language_set not_admin update_header_all followup_what button_share share_attribution
+    button_open inline_ask_title inline_ask_description inline_ask_text news_everything
+    button_news_more command_news
 """.split()
 UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
     **{key: frozenset() for key in _PLAIN_UI_STRINGS},
@@ -61,6 +63,9 @@ UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
     "update_header": frozenset({"topic"}),
     "publish_too_long": frozenset({"size"}),
     "followup_said_all": frozenset({"topic"}),
+    "news_header": frozenset({"topic"}),
+    "news_empty": frozenset({"topic"}),
+    "news_under_answer": frozenset({"count", "topic"}),
     "stats": frozenset(
         {"active", "inactive", "all", "per_topic", "updates", "deliveries", "questions"}
         | {"unanswered"}

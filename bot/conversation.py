@@ -8,14 +8,14 @@ menus, notices); ``lang`` is the language a text is written in.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from bot import content as content_module
-from bot import markup
+from bot import markup, sharing
 from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
 from bot.followups import FollowUps
@@ -23,10 +23,11 @@ from bot.language import LanguageModel, Reading
 from bot.normalise import fold
 from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
 from bot.reports import format_stats
+from bot.subjects import Subjects
 from bot.values import LANGS, Context, Following, Lang
 
 if TYPE_CHECKING:  # statistics are formatted here; the database stays unimported
-    from bot.storage.records import Stats
+    from bot.storage.records import Published, Stats
 
 CLASSIFIED_CHARS: Final = 1000  # longer messages are classified on their start
 MAX_SUGGESTIONS: Final = 3
@@ -47,7 +48,7 @@ class Conversation:
         self.classifier = classifier
         self.languages = languages or LanguageModel.fit(content)
         self.followups = FollowUps(content)
-        self._others = _stems_pattern(content.others)
+        self._subjects = Subjects(content)
         self._topic_lists = {lang: self._topic_list(lang) for lang in LANGS}
 
     @classmethod
@@ -90,7 +91,7 @@ class Conversation:
         expected = context.lang if context else ui
         reading, prediction = self.classify(text, expected)
         lang = reading.lang or expected
-        if self._names_another_country(reading.text):
+        if self._subjects.elsewhere(reading.text):
             return self._out_of_scope(lang, ui, prediction)
         clear = prediction.topic is not None and not prediction.ambiguous
         topic = self.content.topic(prediction.topic) if clear and prediction.topic else None
@@ -260,6 +261,44 @@ class Conversation:
         """``/stats`` for editors: the figures as a message."""
         return Reply(format_stats(stats, self.content, ui, html=True), ui, ReplyKind.NOTICE)
 
+    # ------------------------------------------------------------------ sharing and news
+
+    def share(self, query: str, ui: Lang) -> Reply:
+        """Answers to an inline query, best first: the topics in order for an empty query,
+        an invitation to the bot when nothing fits (never a wrong answer first)."""
+        text = query.strip()
+        if not fold(text):
+            listed = [sharing.article(self.content, t, ui) for t in self.content.interview_topics]
+            return sharing.articles(listed, ui, sharing.MAX_LISTED)
+        exact = self.interview_topic(text)
+        if exact is not None:  # the share button's own query
+            return sharing.articles([sharing.article(self.content, exact, ui)], ui)
+        reading, prediction = self.classify(text, ui)
+        lang = reading.lang or ui
+        if prediction.topic is None or self._subjects.elsewhere(reading.text):
+            return sharing.articles([sharing.invitation(self.content, lang)], lang)
+        found = [
+            sharing.article(self.content, topic, lang)
+            for index, (topic_id, score) in enumerate(prediction.alternatives)
+            if (index == 0 or score >= sharing.MIN_ARTICLE)
+            and (topic := self.interview_topic(topic_id)) is not None
+        ]
+        return sharing.articles(found or [sharing.invitation(self.content, lang)], lang)
+
+    def news(
+        self, page: Sequence[Published], topic_id: str | None, ui: Lang, *, more: bool
+    ) -> Reply:
+        """A page of /news: published bulletins, newest first."""
+        return sharing.news(self.content, page, topic_id, ui, more=more)
+
+    def with_news(self, reply: Reply, count: int) -> Reply:
+        """An answer on a followed topic, with how many bulletins it has and how to read them."""
+        topic = self.interview_topic(reply.topic or "")
+        if topic is None or count <= 0 or reply.kind not in (ReplyKind.ANSWER, ReplyKind.MORE):
+            return reply
+        line = sharing.news_line(self.content, topic, count, reply.lang)
+        return replace(reply, text=f"{reply.text}\n\n{line}")
+
     # ------------------------------------------------------------------ notices
 
     def notice(
@@ -301,10 +340,6 @@ class Conversation:
         return [topic.id for topic in self.content.interview_topics]
 
     # ------------------------------------------------------------------ keyboards
-
-    def _names_another_country(self, text: str) -> bool:
-        """Whether ``text`` is about a country other than Korea and Azerbaijan."""
-        return self._others is not None and self._others.search(fold(text)) is not None
 
     def _out_of_scope(self, lang: Lang, ui: Lang, prediction: Prediction) -> Reply:
         return Reply(
@@ -355,8 +390,14 @@ class Conversation:
             last.append(Button(self.content.text("button_more", ui), more))
         if following is not None and topic.kind == "interview":
             last.append(self._toggle_button(topic.id, ui, following))
-        last.append(self._menu_button(ui))
-        rows.append(tuple(last))
+        if last:
+            rows.append(tuple(last))
+        final = [self._menu_button(ui)]
+        if topic.kind == "interview":  # pass the answer on in any chat (inline mode)
+            final.insert(
+                0, Button(self.content.text("button_share", ui), Action(ActionKind.SHARE, topic.id))
+            )
+        rows.append(tuple(final))
         return tuple(rows)
 
     def _toggle_button(self, topic_id: str, ui: Lang, following: Following) -> Button:
@@ -380,19 +421,6 @@ class Conversation:
         return ", ".join(
             _without_emoji(topic.title[lang]) for topic in self.content.interview_topics
         )
-
-
-def _stems_pattern(stems: frozenset[str]) -> re.Pattern[str] | None:
-    """One pattern for every stem: short ones ("usa", "çin") match whole words only, longer
-    ones the start of a word ("росси" in "России")."""
-    if not stems:
-        return None
-    longest_first = sorted(stems, key=len, reverse=True)
-    starts = "|".join(re.escape(stem) for stem in longest_first if len(stem) >= 4)
-    words = "|".join(re.escape(stem) for stem in longest_first if len(stem) < 4)
-    alternatives = [f"(?<!\\w)(?:{starts})"] if starts else []
-    alternatives += [f"(?<!\\w)(?:{words})(?!\\w)"] if words else []
-    return re.compile("|".join(alternatives))
 
 
 def _without_emoji(title: str) -> str:

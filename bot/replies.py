@@ -23,6 +23,8 @@ class ActionKind(StrEnum):
     FOLLOW = "f"
     UNFOLLOW = "u"
     LANGUAGE = "l"
+    NEWS = "n"  # the next page of /news: "<topic or all>_<before bulletin id>"
+    SHARE = "s"  # not a callback: Telegram's switch_inline_query with the topic id
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,14 @@ class Other:
     """Anything that is not text: a sticker, a photo, a voice message."""
 
 
-Incoming = Text | Press | Command | Other
+@dataclass(frozen=True)
+class Inline:
+    """An inline query: ``@bot <query>`` typed in any chat, to share an answer there."""
+
+    query: str
+
+
+Incoming = Text | Press | Command | Other | Inline
 
 
 class ReplyKind(StrEnum):
@@ -110,6 +119,8 @@ class ReplyKind(StrEnum):
     MENU = "menu"
     WELCOME = "welcome"
     NOTICE = "notice"
+    ARTICLES = "articles"  # answers to an inline query
+    NEWS = "news"
 
 
 class Display(StrEnum):
@@ -118,6 +129,18 @@ class Display(StrEnum):
     NEW = "new"
     REPLACE = "replace"
     BUTTONS = "buttons"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One answer offered to an inline query, to post in the chat where it was typed."""
+
+    id: str
+    title: str
+    description: str
+    text: str  # Telegram HTML
+    link: str  # the bot's /start parameter its button opens ("" for the welcome)
+    button: str  # that button's label
 
 
 @dataclass(frozen=True)
@@ -132,3 +155,4 @@ class Reply:
     display: Display = Display.NEW
     prediction: Prediction | None = None
     toast: str | None = None  # a short notice on the pressed button (callback answer)
+    articles: tuple[Article, ...] = ()  # for an inline query, best first

@@ -7,13 +7,19 @@ from typing import TextIO
 
 from bot import markup
 from bot.conversation import Conversation
-from bot.replies import Button, Reply
+from bot.replies import ActionKind, Button, Reply
 from bot.values import Lang
 
 
 def render(reply: Reply) -> tuple[str, list[Button]]:
     """Return a reply as plain text with numbered choices, and the buttons by number."""
-    buttons = [button for row in reply.keyboard for button in row]
+    # Sharing needs Telegram's inline mode; a terminal has nowhere to share to.
+    buttons = [
+        button
+        for row in reply.keyboard
+        for button in row
+        if button.action.kind is not ActionKind.SHARE
+    ]
     lines = [markup.to_plain(reply.text)]
     if buttons:
         lines.append("")

@@ -42,6 +42,8 @@ __all__ = ["ApiError", "Call", "EntityParseError", "FakeBotAPI", "parse_html"]
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64  # bytes
+MAX_INLINE_RESULTS = 50
+MAX_RESULT_ID = 64  # bytes
 MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
 DEFAULT_GROUP_USER_ID = 10_001
@@ -49,7 +51,7 @@ DEFAULT_GROUP_USER_ID = 10_001
 #: Form fields kept as sent: PTB JSON-encodes every other value, and a text may look like JSON.
 _TEXT_KEYS = frozenset(
     {"text", "parse_mode", "callback_query_id", "description", "short_description",
-     "language_code", "url", "secret_token"}
+     "language_code", "url", "secret_token", "inline_query_id"}
 )  # fmt: skip
 _DESCRIPTIONS = {
     400: "Bad Request: chat not found",
@@ -274,6 +276,7 @@ class FakeBotAPI:
     ) -> None:
         self.token = token
         self.bot_id = bot_id
+        self.username = username
         self.bot_user: dict[str, Any] = {"id": bot_id, "is_bot": True, "first_name": "Bot",
                                          "username": username}  # fmt: skip
         self.url = ""
@@ -296,6 +299,7 @@ class FakeBotAPI:
         self._user_messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._open_queries: set[str] = set()
+        self._open_inline: set[str] = set()
         self._answered_queries: set[str] = set()
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             name.removeprefix("_m_"): getattr(self, name) for name in dir(self) if name[:3] == "_m_"
@@ -454,6 +458,27 @@ class FakeBotAPI:
         update = {"update_id": next(self._update_ids), "callback_query": query}
         self._enqueue(update)
         return update
+
+    def user_queries(
+        self, user_id: int, query: str, *, language_code: str | None = "en"
+    ) -> dict[str, Any]:
+        """Queue an inline_query update: the user typed ``@bot query`` in some chat."""
+        query_id = str(self.bot_id * 10**12 + next(self._query_ids))
+        self._open_inline.add(query_id)
+        inline = {
+            "id": query_id,
+            "from": _user(user_id, language_code),
+            "query": query,
+            "offset": "",
+            "chat_type": "private",
+        }
+        update = {"update_id": next(self._update_ids), "inline_query": inline}
+        self._enqueue(update)
+        return update
+
+    def inline_answers(self) -> list[Call]:
+        """The bot's successful answerInlineQuery calls, oldest first."""
+        return [call for call in self.calls if call.method == "answerInlineQuery" and call.ok]
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
@@ -772,6 +797,23 @@ class FakeBotAPI:
         if query_id not in self._open_queries or query_id in self._answered_queries:
             raise _bad(_QUERY_INVALID)
         self._answered_queries.add(query_id)
+        return True
+
+    async def _m_answerinlinequery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("inline_query_id") or "")
+        if query_id not in self._open_inline:
+            raise _bad(_QUERY_INVALID)
+        results = params.get("results")
+        if not isinstance(results, list) or len(results) > MAX_INLINE_RESULTS:
+            raise _bad("RESULTS_TOO_MUCH")
+        ids = [str(result.get("id", "")) for result in results]
+        if any(not 0 < len(i.encode()) <= MAX_RESULT_ID for i in ids) or len(set(ids)) < len(ids):
+            raise _bad("RESULT_ID_INVALID")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            text = content.get("message_text", "")
+            self._render({"text": text, "parse_mode": content.get("parse_mode")})
+        self._open_inline.discard(query_id)
         return True
 
     async def _m_setmycommands(self, params: dict[str, Any]) -> Any:

@@ -71,7 +71,12 @@ def labels(call: Call) -> list[str]:
 
 def actions(call: Call) -> list[Action]:
     """The decoded actions of a recorded call's buttons."""
-    return [callback_data.decode(b["callback_data"]) for row in buttons(call) for b in row]
+    return [
+        callback_data.decode(b["callback_data"])
+        for row in buttons(call)
+        for b in row
+        if "callback_data" in b  # the share button switches to inline mode instead
+    ]
 
 
 def title(conversation: Conversation, topic_id: str, lang: str = "en") -> str:

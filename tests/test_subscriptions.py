@@ -34,10 +34,11 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from bot import callback_data, markup
-from bot.app import WORKER_POOL_SIZE, BotApplication, build_application
+from bot.app import BotApplication, build_application
 from bot.classifier import Classifier
 from bot.content import Content
 from bot.conversation import Conversation
+from bot.delivery.sender import WORKER_CONNECTIONS
 from bot.delivery.worker import FLUSH_SIZE
 from bot.replies import Action, ActionKind
 from bot.reports import format_stats
@@ -57,9 +58,9 @@ INTERVIEW_IDS = [
     "middle_corridor", "direct_flights", "tourism", "education", "culture",
 ]  # fmt: skip
 UPDATE_MARK = "🆕"  # every update message starts with it, no interactive reply does
-# Sends in flight (bot.app.WORKER_POOL_SIZE at once) plus sends made but not yet recorded
+# Sends in flight (WORKER_CONNECTIONS at once) plus sends made but not yet recorded
 # (the worker records them in groups of at most FLUSH_SIZE): what a kill may repeat.
-IN_FLIGHT_BOUND = WORKER_POOL_SIZE + FLUSH_SIZE
+IN_FLIGHT_BOUND = WORKER_CONNECTIONS + FLUSH_SIZE
 
 
 # --------------------------------------------------------------------------- databases
@@ -208,7 +209,12 @@ def buttons(call: Call) -> list[list[dict[str, Any]]]:
 
 
 def actions(call: Call) -> list[Action]:
-    return [callback_data.decode(b["callback_data"]) for row in buttons(call) for b in row]
+    return [
+        callback_data.decode(b["callback_data"])
+        for row in buttons(call)
+        for b in row
+        if "callback_data" in b  # not the share button
+    ]
 
 
 def toggle(call: Call, topic: str) -> tuple[str, Action]:
@@ -217,7 +223,8 @@ def toggle(call: Call, topic: str) -> tuple[str, Action]:
         (button["text"], action)
         for row in buttons(call)
         for button in row
-        if (action := callback_data.decode(button["callback_data"])).kind
+        if "callback_data" in button
+        and (action := callback_data.decode(button["callback_data"])).kind
         in (ActionKind.FOLLOW, ActionKind.UNFOLLOW)
         and action.arg == topic
     ]
@@ -230,7 +237,8 @@ def without_toggle(call: Call) -> list[list[dict[str, Any]]]:
         [
             b
             for b in row
-            if callback_data.decode(b["callback_data"]).kind
+            if "callback_data" not in b
+            or callback_data.decode(b["callback_data"]).kind
             not in (ActionKind.FOLLOW, ActionKind.UNFOLLOW)
         ]
         for row in buttons(call)

@@ -55,8 +55,8 @@ async def test_commands_and_descriptions_are_set_per_language(
     assert sorted(c.params.get("language_code") or "" for c in calls) == ["", "az", "ru"]
     for call in calls:
         assert [c["command"] for c in call.params["commands"]] == [
-            "start", "topics", "help", "subscribe", "unsubscribe", "subscriptions", "language",
-            "forget",
+            "start", "topics", "help", "news", "subscribe", "unsubscribe", "subscriptions",
+            "language", "forget",
         ]  # fmt: skip
         if call.params.get("language_code") == "ru":
             assert call.params["commands"][1]["description"] == "Темы интервью"

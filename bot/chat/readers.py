@@ -2,21 +2,71 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Final
+
 from bot.bulletins import EVERYONE
 from bot.chat.memory import Chat, ChatMemory
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind, Command, Keyboard, Reply
-from bot.storage import ChatStore
+from bot.sharing import NEWS_PAGE, parse_page
+from bot.storage import ChatStore, OutboxStore
 from bot.values import Following, parse_lang
+
+COUNTS_TTL: Final = 30.0  # seconds a count of bulletins per topic is reused
 
 
 class Readers:
     """Reader commands and buttons that change what the bot remembers about a chat."""
 
-    def __init__(self, conversation: Conversation, chats: ChatStore, memory: ChatMemory) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        chats: ChatStore,
+        outbox: OutboxStore,
+        memory: ChatMemory,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._conversation = conversation
         self._chats = chats
+        self._outbox = outbox
         self._memory = memory
+        self._clock = clock
+        self._counts: tuple[float, dict[str | None, int]] = (-COUNTS_TTL, {})
+
+    async def news(self, chat: Chat, command: Command) -> Reply:
+        """``/news [topic_id]``: the latest bulletins, for everything or one topic."""
+        arg = command.args[0] if command.args else EVERYONE
+        if arg == EVERYONE:
+            return await self._news(chat, None, None)
+        topic = self._conversation.interview_topic(arg)
+        if topic is None:
+            return self._conversation.unknown_topic(arg, chat.ui)
+        return await self._news(chat, topic.id, None)
+
+    async def news_page(self, chat: Chat, arg: str) -> Reply:
+        """The "more" button under /news: the page before the last one shown."""
+        page = parse_page(arg)
+        if page is None or (
+            page[0] is not None and not self._conversation.interview_topic(page[0])
+        ):
+            return self._conversation.stale_button(chat.ui)
+        return await self._news(chat, page[0], page[1])
+
+    async def bulletins_on(self, topic_id: str) -> int:
+        """How many bulletins were published on ``topic_id`` (counts cached a while)."""
+        at, counts = self._counts
+        if self._clock() - at >= COUNTS_TTL:
+            counts = await self._outbox.counts()
+            self._counts = (self._clock(), counts)
+        return counts.get(topic_id, 0)
+
+    async def _news(self, chat: Chat, topic_id: str | None, before: int | None) -> Reply:
+        page = await self._outbox.latest(topic_id, NEWS_PAGE + 1, before)
+        return self._conversation.news(
+            page[:NEWS_PAGE], topic_id, chat.ui, more=len(page) > NEWS_PAGE
+        )
 
     async def subscribe(self, chat: Chat, command: Command) -> Reply:
         """``/subscribe [topic_id]``: one topic, or every bulletin."""

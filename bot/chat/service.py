@@ -20,6 +20,7 @@ from bot.replies import (
     ActionKind,
     Command,
     Incoming,
+    Inline,
     Origin,
     Other,
     Press,
@@ -48,7 +49,7 @@ class ChatService:
         self._context_for = timedelta(minutes=context_minutes)
         self._memory = ChatMemory(storage.chats.state, storage.chats.remember)
         self._questions = QuestionLog(storage.questions)
-        self._readers = Readers(conversation, storage.chats, self._memory)
+        self._readers = Readers(conversation, storage.chats, storage.outbox, self._memory)
         editors = Editors(conversation, storage, self._questions, admins)
         self._commands: Mapping[str, CommandHandler] = {
             "start": self._start,
@@ -59,6 +60,7 @@ class ChatService:
             "unsubscribe": self._readers.unsubscribe,
             "subscriptions": self._readers.subscriptions,
             "forget": self._readers.forget,
+            "news": self._readers.news,
             "publish": editors.publish,
             "stats": editors.stats,
         }
@@ -77,14 +79,16 @@ class ChatService:
                 context = self._context(state.context, quoted)
                 reply = self.conversation.ask(text, chat.ui, state.following, context)
                 self._questions.note(text, reply)
-                return self._remembered(chat, reply)
+                return await self._with_news(chat, self._remembered(chat, reply))
             case Press(action, keyboard):
                 if action is not None and action.kind is ActionKind.LANGUAGE:
                     return await self._readers.choose_language(chat, action.arg)
                 if action is not None and action.kind in (ActionKind.FOLLOW, ActionKind.UNFOLLOW):
                     return await self._readers.toggle(chat, action, keyboard)
+                if action is not None and action.kind is ActionKind.NEWS:
+                    return await self._readers.news_page(chat, action.arg)
                 reply = self.conversation.press(action, chat.ui, state.following)
-                return self._remembered(chat, reply)
+                return await self._with_news(chat, self._remembered(chat, reply))
             case Command(name):
                 command = self._commands.get(name)
                 if command is None:
@@ -92,6 +96,10 @@ class ChatService:
                 return await command(chat, incoming)
             case Other():
                 return self.conversation.notice("non_text", chat.ui, menu=True)
+            case Inline(query):
+                # Results are not personal (cached by Telegram for everyone): Telegram's
+                # language, not the chat's stored choice.
+                return self.conversation.share(query, from_code(origin.language_code))
 
     def apology(self, language_code: str | None) -> Reply:
         """What a reader is told when answering failed; reads nothing (storage may be down)."""
@@ -115,6 +123,12 @@ class ChatService:
         if remembered is not None and now - remembered.at <= self._context_for:
             return remembered
         return None
+
+    async def _with_news(self, chat: Chat, reply: Reply) -> Reply:
+        """Under an answer on a topic the chat follows: how many bulletins it has."""
+        if reply.topic is None or not chat.state.following.covers(reply.topic):
+            return reply
+        return self.conversation.with_news(reply, await self._readers.bulletins_on(reply.topic))
 
     def _remembered(self, chat: Chat, reply: Reply) -> Reply:
         """Make an interview answer the chat's context; return the reply."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import ask, buttons, commands, errors
+from bot.handlers import ask, buttons, commands, errors, inline
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -19,5 +19,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """
     commands.register(application, group=0)
     buttons.register(application, group=0)
+    inline.register(application, group=0)
     ask.register(application, group=0)
     application.add_error_handler(errors.on_error)

@@ -12,7 +12,8 @@ from bot.replies import Command
 
 # Shown in Telegram's command menu, in this order; editors' commands are not advertised.
 READER_COMMANDS: Final = (
-    "start", "topics", "help", "subscribe", "unsubscribe", "subscriptions", "language", "forget",
+    "start", "topics", "help", "news", "subscribe", "unsubscribe", "subscriptions", "language",
+    "forget",
 )  # fmt: skip
 EDITOR_COMMANDS: Final = ("publish", "stats")
 

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Integer, String, exists, literal, or_, select, update
+from sqlalchemy import Integer, String, exists, func, literal, or_, select, update
 
 from bot.storage.checks import check_topic, clip, utc
 from bot.storage.columns import BIG_ID, UTCDateTime
 from bot.storage.database import Database
-from bot.storage.records import Delivery, DeliveryStatus, PublishResult
+from bot.storage.records import Delivery, DeliveryStatus, Published, PublishResult
 from bot.storage.tables import (
     MAX_REASON_CHARS,
     MAX_WORKER_CHARS,
@@ -86,6 +86,28 @@ class OutboxStore:
             queued.rowcount,
         )
         return PublishResult(bulletin_id, queued.rowcount)
+
+    async def latest(
+        self, topic: str | None, limit: int, before: int | None = None
+    ) -> list[Published]:
+        """The newest bulletins (on ``topic``, or all of them), newest first, older than the
+        bulletin ``before`` when given."""
+        query = select(bulletins.c.id, bulletins.c.topic, bulletins.c.text, bulletins.c.created_at)
+        if topic is not None:
+            query = query.where(bulletins.c.topic == topic)
+        if before is not None:
+            query = query.where(bulletins.c.id < before)
+        async with self._db.read() as conn:
+            rows = await conn.execute(query.order_by(bulletins.c.id.desc()).limit(max(limit, 0)))
+            return [Published(row.id, row.topic, row.text, row.created_at) for row in rows]
+
+    async def counts(self) -> dict[str | None, int]:
+        """How many bulletins were published per topic (None: to everyone)."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(bulletins.c.topic, func.count()).group_by(bulletins.c.topic)
+            )
+            return {topic: count for topic, count in rows}
 
     async def claim(self, worker: str, limit: int, now: datetime | None = None) -> list[Delivery]:
         """Take up to ``limit`` due queued deliveries, oldest first, for ``worker`` to send.

@@ -33,6 +33,16 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Published:
+    """A bulletin as it was published: its topic (None: everyone), text and time."""
+
+    id: int
+    topic: str | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class PublishResult:
     """The stored bulletin and how many deliveries it queued."""
 
