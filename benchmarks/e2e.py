@@ -72,6 +72,28 @@ async def measure(
     }
 
 
+async def inline_latency(server: FakeBotAPI, rate: float) -> dict[str, float]:
+    """Inline queries at a steady ``rate``: from the update being available to getUpdates
+    until its answerInlineQuery reaches the server, p50 and p99 (ms)."""
+    texts = questions()
+    watcher = Watcher(server)
+    queued_at: dict[str, float] = {}
+    interval = 1.0 / rate
+    next_at = time.monotonic()
+    for number in range(int(rate * 8)):
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        update = server.user_queries(900_000 + number, texts[number % len(texts)])
+        queued_at[update["inline_query"]["id"]] = time.monotonic()
+        next_at += interval
+    await watcher.wait(lambda: queued_at.keys() <= watcher.inline_at.keys(), 120, "inline answers")
+    latencies = Spread.of((watcher.inline_at[q] - queued_at[q]) * 1000 for q in queued_at)
+    return {
+        "inline_p50": latencies.p50,
+        "inline_p99": latencies.p99,
+        "inline_count": latencies.count,
+    }
+
+
 async def run_bot(
     server: FakeBotAPI,
     command: Sequence[str],
@@ -90,6 +112,8 @@ async def run_bot(
     try:
         await watcher.wait(lambda: watcher.polls > 0, 60, "the bot polling")
         results = await measure(server, watcher, first_chat, users, messages, rate)
+        if command is BOT_COMMAND:  # the echo bot has no inline mode
+            results |= await inline_latency(server, rate)
     finally:
         await stop_bot(process)
     results["cpu_server"] = cpu_seconds() - own
@@ -121,6 +145,11 @@ async def main(users: int, messages: int, rate: float) -> None:
         )
     ours, floor = results["interview bot"], results["echo bot (floor)"]
     print(f"  throughput ratio (ours / echo): {ours['throughput'] / floor['throughput']:.0%}")
+    print(
+        f"  interview bot inline queries at {rate:g}/s: p50 {ours['inline_p50']:6.1f} ms   "
+        f"p99 {ours['inline_p99']:6.1f} ms ({int(ours['inline_count'])} queries; "
+        f"p99 ratio to a text reply's: {ours['inline_p99'] / ours['p99']:.2f})"
+    )
 
 
 if __name__ == "__main__":

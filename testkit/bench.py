@@ -84,9 +84,9 @@ async def stop_bot(process: asyncio.subprocess.Process, timeout: float = 30.0) -
 
 class Watcher:
     """Takes in a FakeBotAPI's calls as they come, from those arriving after it was made:
-    getUpdates polls, successful sendMessage calls per chat and the first one's arrival, and
-    the arrival times of those into ``timed`` chats. Incremental, because rescanning every
-    call on each look would eat the CPU the bots are measured on."""
+    getUpdates polls, successful sendMessage calls per chat and the first one's arrival, the
+    arrival times of those into ``timed`` chats, and answers to inline queries. Incremental,
+    because rescanning every call on each look would eat the CPU the bots are measured on."""
 
     def __init__(self, server: FakeBotAPI, timed: Container[int] = ()) -> None:
         self._server = server
@@ -96,17 +96,20 @@ class Watcher:
         self.sent: dict[int, int] = {}
         self.first_at: dict[int, float] = {}
         self.times: list[float] = []
+        self.inline_at: dict[str, float] = {}  # inline query id -> when its answer arrived
 
     def update(self) -> None:
         """Take in the calls that arrived since the last look."""
         calls = self._server.calls
         while self._seen < len(calls):
             call = calls[self._seen]
-            if call.method == "sendMessage" and call.status == 0:
+            if call.method in ("sendMessage", "answerInlineQuery") and call.status == 0:
                 return  # still being answered; look again later
             self._seen += 1
             if call.method == "getUpdates":
                 self.polls += 1
+            elif call.method == "answerInlineQuery" and call.ok:
+                self.inline_at.setdefault(str(call.params["inline_query_id"]), call.at)
             elif call.method == "sendMessage" and call.ok and isinstance(call.chat_id, int):
                 chat = call.chat_id
                 self.sent[chat] = self.sent.get(chat, 0) + 1
