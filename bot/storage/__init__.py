@@ -1,15 +1,14 @@
 """Subscriptions storage: subscribers, the update outbox, delivery state and questions.
 
-``Store`` is the whole public surface the bot needs; ``migrate`` and ``LATEST_VERSION`` are
-for tools and tests. Nothing here imports ``telegram``: the Telegram front end and the CLI
-both drive this package.
+``Store`` is the whole public surface the bot needs; ``upgrade`` and ``head`` (the schema
+revision) are for tools and tests. Nothing here imports ``telegram``: the Telegram front end
+and the CLI both drive this package.
 
 Modules, one job each: ``columns`` (shared column types), ``tables`` (the current schema),
-``migrations`` (versioned upgrades), ``database`` (engine set-up), ``records`` (what the
-store returns), ``store`` (the queries).
+``schema`` (upgrades by Alembic; its revisions are in ``migrations``), ``database`` (engine
+set-up), ``records`` (what the store returns), ``store`` (the queries).
 """
 
-from bot.storage.migrations import LATEST_VERSION, SchemaError, migrate
 from bot.storage.records import (
     ChatState,
     Delivery,
@@ -19,10 +18,10 @@ from bot.storage.records import (
     RecentQuestion,
     Stats,
 )
+from bot.storage.schema import SchemaError, head, upgrade
 from bot.storage.store import Store
 
 __all__ = [
-    "LATEST_VERSION",
     "ChatState",
     "Delivery",
     "DeliveryStatus",
@@ -32,5 +31,6 @@ __all__ = [
     "SchemaError",
     "Stats",
     "Store",
-    "migrate",
+    "head",
+    "upgrade",
 ]

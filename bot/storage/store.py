@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.columns import BIG_ID, UTCDateTime
 from bot.storage.database import create_engine, read_only
-from bot.storage.migrations import migrate
 from bot.storage.records import (
     ChatState,
     Delivery,
@@ -47,6 +46,7 @@ from bot.storage.records import (
     RecentQuestion,
     Stats,
 )
+from bot.storage.schema import upgrade
 from bot.storage.tables import (
     MAX_REASON_CHARS,
     MAX_TOPIC_CHARS,
@@ -91,13 +91,13 @@ class Store:
         """
         engine = create_engine(url, **engine_kwargs)
         try:
-            version = await migrate(engine)
+            revision = await upgrade(engine)
             store = cls(engine)
         except BaseException:
             await engine.dispose()
             raise
         # The dialect only: the URL may carry a password.
-        logger.info("subscriptions store open (%s, schema %d)", engine.dialect.name, version)
+        logger.info("subscriptions store open (%s, schema %s)", engine.dialect.name, revision)
         return store
 
     @asynccontextmanager

@@ -1,7 +1,8 @@
 """The current schema, as SQLAlchemy Core tables the store queries.
 
-This describes the database *after* every migration has run; ``migrations.py`` holds the
-frozen steps that get an existing database there (a test checks the two agree).
+This describes the database *after* every Alembic revision (``migrations/versions``) has
+run; the revisions are frozen history that gets a database there (a test checks the two
+agree). After changing a table here, add a revision: ``alembic revision --autogenerate``.
 """
 
 from __future__ import annotations
