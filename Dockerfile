@@ -14,6 +14,8 @@ RUN useradd --create-home --uid 10001 bot
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=bot:bot intents ./intents
+# For operators' `alembic current` / `alembic upgrade head` (the bot upgrades by itself).
+COPY alembic.ini ./
 RUN mkdir -p /app/.state && chown bot:bot /app/.state
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -33,7 +33,7 @@ from bot.evaluation import (
     read_yaml,
 )
 from bot.reports import format_stats
-from bot.storage import Storage
+from bot.storage import SchemaError, Storage, StorageError
 from bot.values import LANGS, Lang
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (StorageError, SchemaError) as exc:
+        # One line an operator can act on; the traceback only at LOG_LEVEL=DEBUG.
+        logger.debug("Storage failed", exc_info=exc)
+        print(f"database error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -40,3 +40,6 @@ def configure(level: int, secrets: Iterable[Secret | None]) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Alembic says "Context impl ..." at INFO on every start; bot.storage.schema logs the
+    # upgrades that actually happen.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

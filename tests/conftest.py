@@ -65,6 +65,11 @@ class Database:
     stores: list[Storage] = field(default_factory=list)
     engines: list[AsyncEngine] = field(default_factory=list)
 
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return make_url(self.url).get_backend_name()
+
     async def open(self) -> Storage:
         """Open storage on it (closed at the end of the test)."""
         store = await Storage.open(self.url)

@@ -470,3 +470,27 @@ def test_model_cache_goes_to_state_dir(env: dict[str, str]) -> None:
     model_dir = Path(env["BOT_STATE_DIR"]) / "model"
     assert model_dir.is_dir()
     assert any(model_dir.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///{tmp}/bot.db", "needs the async driver"),
+        ("sqlite+aiosqlite:////proc/no-such-folder/bot.db", "cannot create the folder"),
+        ("sqlite+aiosqlite:///{tmp}/random.db", "is not a SQLite database"),
+        ("postgresql+asyncpg://postgres:pw@127.0.0.1:1/test", "cannot reach PostgreSQL"),
+        ("mysql://x/y", "mysql is not supported"),
+    ],
+)
+def test_database_problems_are_one_clear_line(tmp_path: Path, url: str, expected: str) -> None:
+    (tmp_path / "random.db").write_bytes(bytes(range(256)) * 4)
+    env = {"PATH": "/usr/bin:/bin", "BOT_STATE_DIR": str(tmp_path),
+           "DATABASE_URL": url.format(tmp=tmp_path)}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "stats"], capture_output=True, text=True, cwd=ROOT,
+        env=env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert "pw" not in result.stderr, "the password is never shown"

@@ -62,7 +62,7 @@ def test_encoding_refuses_what_telegram_would_reject() -> None:
         callback_data.encode(Action(ActionKind.TOPIC, "x" * 80))
 
 
-def test_every_engine_button_encodes(conversation: Conversation) -> None:
+def test_every_button_encodes(conversation: Conversation) -> None:
     replies = [conversation.welcome("en"), conversation.ask("students and flights", "en")]
     replies += [conversation.topic(t.id, "en", ui="en") for t in conversation.content.topics]
     for reply in replies:
@@ -70,6 +70,9 @@ def test_every_engine_button_encodes(conversation: Conversation) -> None:
         assert markup is not None
         for row in markup.inline_keyboard:
             for button in row:
+                if button.switch_inline_query is not None:  # the share button
+                    assert conversation.interview_topic(button.switch_inline_query)
+                    continue
                 assert isinstance(button.callback_data, str)
                 callback_data.decode(button.callback_data)
 

@@ -156,6 +156,9 @@ def test_every_topic_and_button_renders_in_every_language(
                 assert len(reply.text) <= 4096
                 assert not markup.html_problems(reply.text)
                 for action in actions(reply.keyboard):
+                    if action.kind is ActionKind.SHARE:  # inline mode, not a press
+                        assert conversation.share(action.arg, lang).articles[0].id == action.arg
+                        continue
                     assert conversation.press(action, lang).kind is not ReplyKind.NOTICE
 
 

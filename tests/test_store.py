@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -19,22 +20,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, inspect, select, text, update
+from alembic.autogenerate import compare_metadata, produce_migrations, render_python_code
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Text, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage import (
-    LATEST_VERSION,
     ChatState,
     Delivery,
     DeliveryStatus,
     Question,
     SchemaError,
     Storage,
-    migrate,
+    head,
+    upgrade,
 )
-from bot.storage.migrations import MIGRATIONS, schema_version
+from bot.storage.schema import (
+    ADVISORY_LOCK_KEY,
+    alembic_config,
+    migration_connection,
+    render_item,
+)
 from bot.storage.tables import bulletins, chats, deliveries, follows, metadata, questions
 from bot.values import Following
 from tests.conftest import PG_URL, Database
+from tests.release_0_1 import create_version_1, load_release_0_1
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -582,50 +594,151 @@ async def test_stats_of_an_empty_database(store: Storage) -> None:
 # --------------------------------------------------------------------------- schema
 
 
-async def test_migrations_are_numbered_in_order() -> None:
-    """Versions run 1, 2, ... with no gap, the last one being LATEST_VERSION."""
-    assert [m.version for m in MIGRATIONS] == list(range(1, LATEST_VERSION + 1))
+async def alembic_versions(engine: AsyncEngine) -> list[str]:
+    """The rows of ``alembic_version``: one revision for a database Alembic keeps."""
+    async with engine.connect() as conn:
+        return list((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars())
 
 
-async def test_upgrade_from_version_1_keeps_the_data(database: Database) -> None:
-    """A previous-release database is upgraded in place: data kept, new tables working."""
+async def schema_differences(engine: AsyncEngine) -> list[Any]:
+    """What Alembic's autogenerate finds between the database and ``tables.metadata``."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+
+
+async def test_revisions_are_one_line_of_numbered_ids() -> None:
+    """Revisions run 0001, 0002, ... each on the one before, the last being the head."""
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = list(reversed(list(script.walk_revisions())))
+    assert [r.revision for r in revisions] == [f"{n:04d}" for n in range(1, len(revisions) + 1)]
+    assert [r.down_revision for r in revisions] == [None, *(r.revision for r in revisions[:-1])]
+    assert script.get_heads() == [head()]
+
+
+async def test_a_new_database_upgrades_to_the_head_and_matches_the_tables(
+    database: Database,
+) -> None:
+    """The revisions build exactly the schema ``tables.py`` declares."""
     engine = database.engine()
-    assert await migrate(engine, target=1) == 1
+    assert await upgrade(engine) == head()
+    assert await alembic_versions(engine) == [head()]
+    assert await schema_differences(engine) == []
+
+
+async def test_opening_an_up_to_date_database_changes_nothing(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The second start-up finds the head revision and runs none."""
+    store = await database.open()
+    await store.chats.follow(1, "tourism", "en")
+    await store.close()
+
+    with caplog.at_level(logging.INFO):
+        reopened = await database.open()
+        assert await upgrade(reopened.db.engine) == head()
+    assert not [r for r in caplog.records if "upgraded" in r.getMessage()]
+    assert await reopened.chats.following(1) == Following(topics=frozenset({"tourism"}))
+    assert await alembic_versions(reopened.db.engine) == [head()]
+
+
+async def test_a_database_at_an_unknown_revision_is_refused(database: Database) -> None:
+    """A database written by a later release fails fast instead of being misread."""
+    store = await database.open()
+    async with store.db.engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    await store.close()
+    with pytest.raises(SchemaError, match=r"9999.*upgrade the bot"):
+        await database.open()
+
+
+async def test_a_release_0_1_database_is_upgraded_in_place(database: Database) -> None:
+    """Release 0.1's own database (tests/fixtures) keeps every row and works on."""
+    await load_release_0_1(database.url)
+    store = await database.open()
+    assert await alembic_versions(store.db.engine) == [head()]
+    assert await schema_differences(store.db.engine) == [], "schema_version gone, nothing else"
+
+    assert await store.chats.state(101) == ChatState(
+        "az", Following(topics=frozenset({"direct_flights", "tourism"}))
+    )
+    assert await store.chats.state(102) == ChatState("ru", Following(all=True))
+    assert await store.chats.state(103) == ChatState("en", Following())
+    assert await store.chats.state(104) == ChatState("en", Following())
+    assert await store.chats.state(105) == ChatState(
+        "en", Following(topics=frozenset({"culture", "tourism"}))
+    )
+    assert await store.chats.state(106) == ChatState("az", Following())
+    async with store.db.engine.connect() as conn:
+        reason = await conn.scalar(select(chats.c.deactivated_reason).where(chats.c.chat_id == 104))
+    assert reason == "Forbidden: bot was blocked by the user"
+
+    stats = await store.stats()
+    assert (stats.active, stats.inactive, stats.follows_all, stats.bulletins) == (3, 3, 1, 2)
+    assert dict(stats.followers) == {"culture": 1, "direct_flights": 1, "tourism": 2}
+    assert dict(stats.deliveries) == {
+        DeliveryStatus.QUEUED: 2,
+        DeliveryStatus.SENDING: 0,
+        DeliveryStatus.SENT: 5,
+        DeliveryStatus.FAILED: 1,
+    }
+    assert dict(stats.questions) == {None: 4, "tourism": 2, "direct_flights": 1, "culture": 1}
+    assert [(q.text, q.lang) for q in stats.recent_questions] == [
+        ("Bakıda hava necədir?", "az"),
+        ("Сколько стоит виза?", "ru"),
+        ("What is the weather in Baku?", "en"),
+    ]
+
+    claimed = await store.outbox.claim("w", 10, now=NOW + timedelta(hours=1))
+    assert [(d.chat_id, d.bulletin_id, d.lang, d.attempts) for d in claimed] == [
+        (105, 2, "en", 0),
+        (102, 2, "ru", 1),
+    ]
+    assert claimed[0].text == "Visa-free travel for tourists from April."
+    await store.outbox.mark_sent([d.id for d in claimed], now=NOW + timedelta(hours=1))
+    published = await store.outbox.publish(
+        None, "After the upgrade", None, now=NOW + timedelta(hours=2)
+    )
+    assert (published.bulletin_id, published.queued) == (3, 3), "ids go on where they were"
+
+
+@pytest.mark.parametrize("versioned", [True, False], ids=["version-1", "unversioned"])
+async def test_a_version_1_database_is_upgraded_keeping_its_data(
+    database: Database, versioned: bool
+) -> None:
+    """Release 0.1's version 1 (chats and follows), with or without ``schema_version``
+    (the very first release had none), gets the version-2 tables and keeps its rows."""
+    engine = database.engine()
     async with engine.begin() as conn:
-        assert await conn.run_sync(lambda sync: inspect(sync).has_table("chats"))
-        assert not await conn.run_sync(lambda sync: inspect(sync).has_table("deliveries"))
-        # Written the way the previous release did: its columns only, its defaults.
-        for chat_id, language, follows_all, active in [
-            (1, "az", False, True),
-            (2, None, True, True),
-            (3, "ru", False, False),
-        ]:
-            await conn.execute(
-                text(
-                    "INSERT INTO chats (chat_id, language, follows_all, active)"
-                    " VALUES (:chat_id, :language, :follows_all, :active)"
-                ),
-                {
-                    "chat_id": chat_id,
-                    "language": language,
-                    "follows_all": follows_all,
-                    "active": active,
-                },
-            )
-        for chat_id, topic in [(1, "direct_flights"), (1, "tourism"), (3, "tourism")]:
-            await conn.execute(
-                text("INSERT INTO follows (chat_id, topic) VALUES (:chat_id, :topic)"),
-                {"chat_id": chat_id, "topic": topic},
-            )
+        await create_version_1(conn, versioned=versioned)
+        # Written the way that release did: its columns only, its defaults.
+        await conn.execute(
+            text(
+                "INSERT INTO chats (chat_id, language, follows_all, active)"
+                " VALUES (:chat_id, :language, :follows_all, :active)"
+            ),
+            [
+                {"chat_id": 1, "language": "az", "follows_all": False, "active": True},
+                {"chat_id": 2, "language": None, "follows_all": True, "active": True},
+                {"chat_id": 3, "language": "ru", "follows_all": False, "active": False},
+            ],
+        )
+        await conn.execute(
+            text("INSERT INTO follows (chat_id, topic) VALUES (:chat_id, :topic)"),
+            [
+                {"chat_id": 1, "topic": "direct_flights"},
+                {"chat_id": 1, "topic": "tourism"},
+                {"chat_id": 3, "topic": "tourism"},
+            ],
+        )
     await engine.dispose()
 
     store = await database.open()
+    assert await alembic_versions(store.db.engine) == [head()]
+    assert await schema_differences(store.db.engine) == []
     async with store.db.engine.connect() as conn:
-        version = (await conn.execute(select(schema_version.c.version))).scalar_one()
-        created = (
-            await conn.execute(select(chats.c.created_at).where(chats.c.chat_id == 1))
-        ).scalar_one()
-    assert version == LATEST_VERSION
+        created = await conn.scalar(select(chats.c.created_at).where(chats.c.chat_id == 1))
     assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
     assert (await store.chats.state(1)).language == "az"
     assert (await store.chats.state(2)).language is None
@@ -646,73 +759,93 @@ async def test_upgrade_from_version_1_keeps_the_data(database: Database) -> None
     assert stats.deliveries[DeliveryStatus.FAILED] == 1
 
 
-async def test_migrated_schema_matches_the_tables(store: Storage) -> None:
-    """Running every migration yields exactly the columns and indexes ``tables.py`` declares."""
+async def test_replicas_starting_together_upgrade_once(database: Database) -> None:
+    """Several stores opening one new database at once all succeed; the schema is built once."""
+    stores = await asyncio.gather(*(database.open() for _ in range(4)))
+    assert await alembic_versions(stores[0].db.engine) == [head()]
+    await stores[0].chats.follow(1, "tourism", "en")
+    assert await stores[3].chats.following(1) == Following(topics=frozenset({"tourism"}))
 
-    def describe(sync: Any) -> dict[str, tuple[set[str], set[str | None]]]:
-        inspector = inspect(sync)
-        return {
-            name: (
-                {column["name"] for column in inspector.get_columns(name)},
-                {index["name"] for index in inspector.get_indexes(name)},
+
+async def test_upgrades_of_several_databases_in_one_process_take_turns(tmp_path: Path) -> None:
+    """Alembic's migration context is process-wide: concurrent upgrades must not mix."""
+    stores = await asyncio.gather(
+        *(Storage.open(f"sqlite+aiosqlite:///{tmp_path / f'bot{n}.sqlite3'}") for n in range(3))
+    )
+    try:
+        for store in stores:
+            assert await alembic_versions(store.db.engine) == [head()]
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_an_upgrade_waits_for_the_schema_lock(database: Database) -> None:
+    """The upgrade takes the schema lock first: PostgreSQL's advisory lock, SQLite's write lock."""
+    holder = database.engine()
+    async with holder.connect() as conn:
+        if database.dialect == "postgresql":
+            await conn.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+        else:
+            await conn.execute(text("SELECT 1"))  # in BEGIN IMMEDIATE: the write lock
+        opening = asyncio.create_task(database.open())
+        await asyncio.sleep(0.5)
+        assert not opening.done(), "the upgrade went ahead without the lock"
+        await conn.commit()
+    store = await asyncio.wait_for(opening, timeout=10)
+    assert await alembic_versions(store.db.engine) == [head()]
+
+
+async def test_a_sqlite_table_rebuild_keeps_the_rows_that_refer_to_it(tmp_path: Path) -> None:
+    """Batch mode rebuilds a SQLite table by copy, drop and rename; dropping ``chats`` with
+    foreign keys on would cascade into ``follows``, so upgrades run with them off."""
+    store = await Storage.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    try:
+        await store.chats.follow(1, "tourism", "en")
+
+        def rebuild_chats(sync: Any) -> None:
+            operations = Operations(MigrationContext.configure(sync))
+            with operations.batch_alter_table("chats", recreate="always") as batch:
+                batch.add_column(Column("note", Text(), nullable=True))
+
+        async with migration_connection(store.db.engine) as conn:
+            await conn.run_sync(rebuild_chats)
+        assert await store.chats.following(1) == Following(topics=frozenset({"tourism"}))
+        async with store.db.engine.connect() as conn:
+            assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar_one() == 1
+    finally:
+        await store.close()
+
+
+async def test_autogenerate_writes_plain_types_into_revisions() -> None:
+    """A revision autogenerated from ``tables.py`` does not import the bot's column types."""
+    engine = create_async_engine("sqlite+aiosqlite://")
+    try:
+        async with engine.connect() as conn:
+            operations = await conn.run_sync(
+                lambda sync: produce_migrations(MigrationContext.configure(sync), metadata)
             )
-            for name in metadata.tables
-        }
-
-    async with store.db.engine.connect() as conn:
-        actual = await conn.run_sync(describe)
-    for name, table in metadata.tables.items():
-        columns, indexes = actual[name]
-        assert columns == {column.name for column in table.columns}, name
-        assert {index.name for index in table.indexes} <= indexes, name
+    finally:
+        await engine.dispose()
+    assert operations.upgrade_ops is not None
+    code = render_python_code(operations.upgrade_ops, render_item=render_item)
+    assert "sa.DateTime(timezone=True)" in code
+    assert "bot." not in code and "UTCDateTime" not in code
 
 
-async def test_opening_an_up_to_date_database_changes_nothing(
-    database: Database, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The second start-up finds the latest version and runs no step."""
-    store = await database.open()
-    await store.chats.follow(1, "tourism", "en")
-    await store.close()
-
-    with caplog.at_level(logging.INFO, logger="bot.storage"):
-        reopened = await database.open()
-    assert not [r for r in caplog.records if "upgraded" in r.getMessage()]
-    assert await reopened.chats.following(1) == Following(topics=frozenset({"tourism"}))
-    async with reopened.db.engine.connect() as conn:
-        versions = (await conn.execute(select(schema_version.c.version))).scalars().all()
-    assert versions == [LATEST_VERSION]
-    assert await migrate(reopened.db.engine) == LATEST_VERSION
-
-
-async def test_unversioned_first_release_database_is_adopted(database: Database) -> None:
-    """Tables from before versioning (no schema_version) count as version 1 and upgrade."""
-    engine = database.engine()
-    await migrate(engine, target=1)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP TABLE schema_version"))
-        await conn.execute(
-            text(
-                "INSERT INTO chats (chat_id, language, follows_all, active)"
-                " VALUES (9, 'ru', :t, :t)"
-            ),
-            {"t": True},
+def test_the_alembic_command_upgrades_and_reports(tmp_path: Path) -> None:
+    """Operators' ``alembic upgrade head`` and ``alembic current`` read DATABASE_URL."""
+    alembic = Path(sys.executable).parent / "alembic"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"}
+    for command, expected in (("upgrade", "Running upgrade  -> 0001"), ("current", "")):
+        args = [str(alembic), command] + (["head"] if command == "upgrade" else [])
+        result = subprocess.run(
+            args, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=60
         )
-    await engine.dispose()
-
-    store = await database.open()
-    assert await store.chats.following(9) == Following(all=True)
-    assert (await store.chats.state(9)).language == "ru"
-
-
-async def test_a_newer_database_is_refused(database: Database) -> None:
-    """A database written by a later release fails fast instead of being misread."""
-    store = await database.open()
-    async with store.db.engine.begin() as conn:
-        await conn.execute(update(schema_version).values(version=LATEST_VERSION + 1))
-    await store.close()
-    with pytest.raises(SchemaError, match="newer than this code"):
-        await database.open()
+        assert result.returncode == 0, result.stderr
+        assert expected in result.stderr
+    assert result.stdout.strip() == f"{head()} (head)"
+    assert (tmp_path / "bot.sqlite3").is_file()
 
 
 async def test_naive_times_are_refused(store: Storage) -> None:

@@ -5,7 +5,8 @@ store per concern over one shared ``Database``. Nothing here imports ``telegram`
 conversation; value types shared with the layers above come from ``bot.values``.
 
 Modules, one job each: ``database`` (engine set-up, transactions), ``tables`` (the current
-schema), ``columns`` (shared column types), ``migrations`` (schema upgrades), ``records``
+schema), ``columns`` (shared column types), ``schema`` (upgrades by Alembic; its revisions
+are in ``migrations``), ``failures`` (why a database cannot be opened), ``records``
 (what the stores return), ``checks`` (values refused before they are stored), and the
 stores: ``chats``, ``outbox``, ``questions``, ``statistics``.
 """
@@ -15,9 +16,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.storage.chats import ChatStore
 from bot.storage.database import Database, create_engine
-from bot.storage.migrations import LATEST_VERSION, SchemaError, migrate
+from bot.storage.failures import StorageError, describe
 from bot.storage.outbox import OutboxStore
 from bot.storage.questions import QuestionStore
 from bot.storage.records import (
@@ -29,6 +32,7 @@ from bot.storage.records import (
     RecentQuestion,
     Stats,
 )
+from bot.storage.schema import SchemaError, head, upgrade
 from bot.storage.statistics import read_stats
 
 logger = logging.getLogger(__name__)
@@ -51,15 +55,21 @@ class Storage:
         ``engine_kwargs`` go to ``create_async_engine`` (e.g. ``connect_args`` to pick a
         PostgreSQL ``search_path``).
         """
-        engine = create_engine(url, **engine_kwargs)
+        try:
+            engine = create_engine(url, **engine_kwargs)
+        except (SQLAlchemyError, OSError, ImportError) as exc:
+            raise StorageError(describe(url, exc)) from exc
         try:
             db = Database(engine)
-            version = await migrate(engine)
+            revision = await upgrade(engine)
+        except (SQLAlchemyError, OSError, ImportError, ValueError) as exc:
+            await engine.dispose()
+            raise StorageError(describe(url, exc)) from exc
         except BaseException:
             await engine.dispose()
             raise
         # The dialect only: the URL may carry a password.
-        logger.info("storage open (%s, schema %s)", engine.dialect.name, version)
+        logger.info("storage open (%s, schema %s)", engine.dialect.name, revision)
         return cls(db)
 
     async def stats(self, recent: int = 10) -> Stats:
@@ -72,7 +82,6 @@ class Storage:
 
 
 __all__ = [
-    "LATEST_VERSION",
     "ChatState",
     "ChatStore",
     "Database",
@@ -86,5 +95,7 @@ __all__ = [
     "SchemaError",
     "Stats",
     "Storage",
-    "migrate",
+    "StorageError",
+    "head",
+    "upgrade",
 ]

@@ -1,7 +1,8 @@
 """The current schema, as SQLAlchemy Core tables the store queries.
 
-This describes the database *after* every migration has run; ``migrations.py`` holds the
-frozen steps that get an existing database there (a test checks the two agree).
+This describes the database *after* every Alembic revision (``migrations/versions``) has
+run; the revisions are frozen history that gets a database there (a test checks the two
+agree). After changing a table here, add a revision: ``alembic revision --autogenerate``.
 """
 
 from __future__ import annotations
@@ -57,9 +58,8 @@ follows = Table(
     Column("topic", String(MAX_TOPIC_CHARS), primary_key=True),
 )
 
-# Published bulletins (the table keeps its first name until a schema revision renames it).
 bulletins = Table(
-    "updates",
+    "bulletins",
     metadata,
     Column("id", BIG_ID, primary_key=True),
     # None: a bulletin to every subscriber.
@@ -73,13 +73,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", BIG_ID, primary_key=True),
-    Column(
-        "update_id",
-        BIG_ID,
-        ForeignKey("updates.id", ondelete="CASCADE"),
-        nullable=False,
-        key="bulletin_id",
-    ),
+    Column("bulletin_id", BIG_ID, ForeignKey("bulletins.id", ondelete="CASCADE"), nullable=False),
     # No foreign key to chats: a 10,000-row publish would otherwise check (and on
     # PostgreSQL share-lock) every chat row; forget() deletes a chat's deliveries itself.
     Column("chat_id", BigInteger, nullable=False),
@@ -90,7 +84,7 @@ deliveries = Table(
     Column("claimed_at", UTCDateTime, nullable=True),
     Column("sent_at", UTCDateTime, nullable=True),
     Column("error", Text, nullable=True),
-    UniqueConstraint("bulletin_id", "chat_id", name="uq_deliveries_update_chat"),
+    UniqueConstraint("bulletin_id", "chat_id", name="uq_deliveries_bulletin_chat"),
     CheckConstraint(
         "status IN ('queued', 'sending', 'sent', 'failed')", name="ck_deliveries_status"
     ),
