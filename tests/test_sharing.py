@@ -26,6 +26,18 @@ async def inline(server: FakeBotAPI, query: str, language_code: str = "en") -> C
     return server.inline_answers()[before]
 
 
+async def published(tmp_path: Path, *bulletins: tuple[str | None, str]) -> str:
+    """A database where ``bulletins`` were published before the bot starts; its URL."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    storage = await Storage.open(url)
+    try:
+        for topic, text in bulletins:
+            await storage.outbox.publish(topic, text, None)
+    finally:
+        await storage.close()
+    return url
+
+
 def results(call: Call) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = call.params["results"]
     return found
@@ -91,15 +103,13 @@ async def test_every_topic_answer_has_a_share_button(
 async def test_news_shows_what_was_published_before_the_reader_arrived(
     server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
-    storage = await Storage.open(url)
-    try:
-        await storage.outbox.publish("culture", "The K-POP final is on 12 May", None)
-        await storage.outbox.publish("direct_flights", "Talks on a Baku-Seoul route go on", None)
-        for number in range(6):
-            await storage.outbox.publish(None, f"Digest number {number}", None)
-    finally:
-        await storage.close()
+    digests = [(None, f"Digest number {number}") for number in range(6)]
+    url = await published(
+        tmp_path,
+        ("culture", "The K-POP final is on 12 May"),
+        ("direct_flights", "Talks on a Baku-Seoul route go on"),
+        *digests,
+    )
     async with running_bot(server, conversation, tmp_path, DATABASE_URL=url):
         everything = await ask(server, "/news")
         culture = await ask(server, "/news culture")
@@ -118,12 +128,7 @@ async def test_news_shows_what_was_published_before_the_reader_arrived(
 async def test_a_follower_sees_how_many_updates_a_topic_has_under_its_answer(
     server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
-    storage = await Storage.open(url)
-    try:
-        await storage.outbox.publish("culture", "The K-POP final is on 12 May", None)
-    finally:
-        await storage.close()
+    url = await published(tmp_path, ("culture", "The K-POP final is on 12 May"))
     line = conversation.content.text("news_under_answer", "en", count="1", topic="culture")
     async with running_bot(server, conversation, tmp_path, DATABASE_URL=url):
         before = await ask(server, "tell me about the K-POP contest")
