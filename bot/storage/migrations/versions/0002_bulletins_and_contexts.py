@@ -25,20 +25,28 @@ depends_on: str | Sequence[str] | None = None
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def upgrade() -> None:
-    """Rename the outbox's table and column; add the contexts table."""
-    op.rename_table("updates", "bulletins")
-    # Two steps: a batch builds the new table from the old columns' names.
+def _rename_reference(old: str, new: str) -> None:
+    """Rename ``deliveries.<old>_id`` to ``<new>_id`` with its unique constraint.
+
+    Two batches: the first builds the new table from the old columns' names, the second adds
+    the constraint under the new name.
+    """
     with op.batch_alter_table("deliveries") as batch:
-        batch.drop_constraint("uq_deliveries_update_chat", type_="unique")
+        batch.drop_constraint(f"uq_deliveries_{old}_chat", type_="unique")
         batch.alter_column(
-            "update_id",
-            new_column_name="bulletin_id",
+            f"{old}_id",
+            new_column_name=f"{new}_id",
             existing_type=_BIG_ID,
             existing_nullable=False,
         )
     with op.batch_alter_table("deliveries") as batch:
-        batch.create_unique_constraint("uq_deliveries_bulletin_chat", ["bulletin_id", "chat_id"])
+        batch.create_unique_constraint(f"uq_deliveries_{new}_chat", [f"{new}_id", "chat_id"])
+
+
+def upgrade() -> None:
+    """Rename the outbox's table and column; add the contexts table."""
+    op.rename_table("updates", "bulletins")
+    _rename_reference("update", "bulletin")
     op.create_table(
         "contexts",
         sa.Column("chat_id", sa.BigInteger(), primary_key=True, autoincrement=False),
@@ -52,14 +60,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Back to release 0.1's names, without contexts."""
     op.drop_table("contexts")
-    with op.batch_alter_table("deliveries") as batch:
-        batch.drop_constraint("uq_deliveries_bulletin_chat", type_="unique")
-        batch.alter_column(
-            "bulletin_id",
-            new_column_name="update_id",
-            existing_type=_BIG_ID,
-            existing_nullable=False,
-        )
-    with op.batch_alter_table("deliveries") as batch:
-        batch.create_unique_constraint("uq_deliveries_update_chat", ["update_id", "chat_id"])
+    _rename_reference("bulletin", "update")
     op.rename_table("bulletins", "updates")
