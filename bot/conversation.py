@@ -95,11 +95,16 @@ class Conversation:
             return self._out_of_scope(lang, ui, prediction)
         clear = prediction.topic is not None and not prediction.ambiguous
         topic = self.content.topic(prediction.topic) if clear and prediction.topic else None
-        switch_to = topic.id if topic and topic.kind == "interview" else None
+        # Even an unsure guess of another topic counts when the message names that topic's words.
+        ranked = [topic_id for topic_id, _ in prediction.alternatives]
+        seen = self.interview_topic(prediction.topic or (ranked[0] if ranked else ""))
+        switch_to = seen.id if seen and seen.id != (context.topic if context else None) else None
         # "thanks", "help": the chat itself, unless the classifier only half believes it ("who?").
-        chat_itself = topic is not None and not switch_to and prediction.confidence >= SURE_CHAT
+        chat_itself = (
+            topic is not None and topic.kind != "interview" and prediction.confidence >= SURE_CHAT
+        )
         if context is not None and not chat_itself:
-            if self.followups.asks_more(reading.text, context, switch_to):
+            if self.followups.asks_more(reading.text, context, switch_to, clear):
                 return self._follow_up(context, lang, ui, following, prediction)
         elif prediction.topic is None and self.followups.asks_more(reading.text, None, None):
             return self.notice("followup_what", lang, menu=True)  # "and when?" out of the blue

@@ -22,6 +22,7 @@ from bot.values import LANGS, Context, Lang
 
 # Buttons that only an answer on their topic carries.
 _TOPIC_OWN: Final = frozenset({ActionKind.MORE, ActionKind.FOLLOW, ActionKind.UNFOLLOW})
+STEM: Final = 6  # letters; long enough to keep "корей" and "корм" apart
 _WORDS = re.compile(r"[\s'-]+")  # "kakie-to", "what's": the parts are the words
 
 
@@ -32,7 +33,7 @@ class FollowUps:
         self._content = content
 
     @functools.cached_property
-    def _off_topic(self) -> frozenset[str]:
+    def _negative(self) -> frozenset[str]:
         """Words of the out-of-scope examples (worked out on first use: start-up stays quick)."""
         return frozenset(
             word
@@ -42,27 +43,40 @@ class FollowUps:
         )
 
     @functools.cached_property
-    def _subjects(self) -> dict[str, frozenset[str]]:
-        """Each interview topic's words; a word off-topic messages use too ("hava" is both air
-        and weather) says nothing sure and is left out."""
+    def _own(self) -> dict[str, frozenset[str]]:
+        """Each interview topic's words as readers use them (title, examples), ambiguous
+        words included: "hava" is air after the flights answer."""
         return {
             topic.id: frozenset(
                 word
                 for lang in LANGS
-                # What readers call the topic, not everything its long answer mentions.
                 for text in (topic.title[lang], *topic.examples.get(lang, ()))
                 for word in fold(text).split()
             )
-            - self._off_topic
             for topic in self._content.interview_topics
         }
 
-    def asks_more(self, text: str, context: Context | None, switch_to: str | None) -> bool:
+    @functools.cached_property
+    def _subjects(self) -> dict[str, frozenset[str]]:
+        """Each interview topic's sure words: a word off-topic messages use too ("hava" is both
+        air and weather) says nothing sure and is left out."""
+        return {topic: words - self._negative for topic, words in self._own.items()}
+
+    @functools.cached_property
+    def _stems(self) -> dict[str, frozenset[str]]:
+        """Each topic's sure words cut to their stems, so that "освобождённым" names the topic
+        whose examples say "освобождённых"."""
+        return {topic: frozenset(map(_stem, words)) for topic, words in self._subjects.items()}
+
+    def asks_more(
+        self, text: str, context: Context | None, switch_to: str | None, sure: bool = True
+    ) -> bool:
         """Whether ``text`` reads as a follow-up (to ``context``'s topic, when there is one).
 
-        ``switch_to`` is the interview topic the classifier clearly sees in ``text``: a message
-        that asks for more but names that other topic is a question of its own ("and the
-        students?"), unless it refers back ("and would they pay for it?").
+        ``switch_to`` is the interview topic the classifier sees in ``text`` (``sure`` or not):
+        a message that asks for more but names that other topic is a question of its own ("and
+        the students?"), unless it refers back ("and would they pay for it?"). An unsure guess
+        needs two of its words ("а по освобождённым территориям?"): one can be chance.
         """
         rules = self._content.followups
         words = _WORDS.split(fold(text))
@@ -72,15 +86,21 @@ class FollowUps:
         asking = rules.refers | rules.cues | rules.fillers
         if context is None:  # "and when?" out of the blue: only asking words
             return all(_near(word, asking) for word in words)
-        subject = self._subjects.get(context.topic, frozenset())
-        if any(word in self._off_topic and word not in asking for word in words):
+        own = self._own.get(context.topic, frozenset())
+        if any(word in self._negative and word not in asking | own for word in words):
             return False  # "and the weather?", "а погода там какая?"
         if any(word in rules.refers for word in words):  # exact: "what" is one typo from "that"
             return True
         if not any(_near(word, rules.cues) for word in words):
             return False
-        other = self._subjects.get(switch_to, frozenset()) if switch_to else frozenset()
-        return not any(word in other and word not in subject for word in words)
+        if not switch_to:
+            return True
+        other, own_stems = self._stems[switch_to], self._stems[context.topic]
+        naming = sum(
+            _stem(word) in other and _stem(word) not in own_stems and word not in asking
+            for word in words
+        )
+        return naming < (1 if sure else 2)
 
     def context_of(self, quoted: Quoted, at: datetime) -> Context | None:
         """The context a reply to one of the bot's answers carries: that answer's topic."""
@@ -103,6 +123,11 @@ class FollowUps:
         return next(
             (lang for lang in LANGS if topic and heading.strip() == topic.title[lang]), None
         )
+
+
+def _stem(word: str) -> str:
+    """The start of a long word: endings differ between forms in Azerbaijani and Russian."""
+    return word[:STEM] if len(word) > STEM else word
 
 
 def _near(word: str, known: frozenset[str]) -> bool:

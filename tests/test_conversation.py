@@ -258,3 +258,28 @@ def test_thanks_after_an_answer_is_thanks_not_a_follow_up(conversation: Conversa
     context = Context("direct_flights", False, "en", datetime.now(UTC))
     assert conversation.ask("thanks!", "en", None, context).topic == "thanks"
     assert conversation.ask("and when?", "en", None, context).topic == "direct_flights"
+
+
+@pytest.mark.parametrize(
+    ("topic_id", "second", "expected"),
+    [
+        # a word off-topic messages use too ("give") does not block a follow-up...
+        ("relations", "give me more detail", "relations"),
+        ("education", "ne vaxtdan baslayib", "education"),
+        ("tourism", "насколько?", "tourism"),
+        # ...but one the answered topic never uses does ("погода")
+        ("direct_flights", "а погода там какая?", None),
+        # another topic named in an inflected form, even when the classifier is unsure
+        ("joint_commission", "а по освобождённым территориям что", "liberated_territories"),
+    ],
+)
+def test_follow_ups_tell_more_from_another_subject(
+    conversation: Conversation, topic_id: str, second: str, expected: str | None
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.values import Context
+
+    context = Context(topic_id, False, "en", datetime.now(UTC))
+    reply = conversation.ask(second, "en", None, context)
+    assert reply.topic == expected, reply.text[:80]
