@@ -26,17 +26,13 @@ import numpy.typing as npt
 
 from bot.content import Content
 from bot.normalise import fold
+from bot.thresholds import DEFAULT, Thresholds
 
 logger = logging.getLogger(__name__)
 
 NONE_CLASS: Final = "__none__"
 MODEL_VERSION: Final = "4"
 RANDOM_STATE: Final = 0
-# Scores below CONFIDENT still get an answer, but as a "did you mean" with choices; below
-# REJECT (or when the out-of-scope class wins) the message is out of scope.
-CONFIDENT: Final = 0.5
-REJECT: Final = 0.35
-CLOSE_RATIO: Final = 0.45  # a runner-up this close to the best makes two plausible topics
 _WORD_PATTERN: Final = r"(?u)\b\w+\b"
 _WORD_TOKENS = re.compile(_WORD_PATTERN)
 _WORD_NGRAMS: Final = (1, 2)
@@ -56,6 +52,7 @@ class Prediction:
     confidence: float
     alternatives: tuple[tuple[str, float], ...]
     ambiguous: bool
+    none: float = 0.0  # the out-of-scope class's probability
 
 
 @dataclass(frozen=True)
@@ -128,7 +125,7 @@ class Classifier:
         result: FloatArray = exp / exp.sum()
         return result
 
-    def predict(self, text: str) -> Prediction:
+    def predict(self, text: str, thresholds: Thresholds = DEFAULT) -> Prediction:
         """Classify ``text``: a topic, None when out of scope, and ranked alternatives."""
         probabilities = self.probabilities(text)
         ranked = [
@@ -138,13 +135,13 @@ class Classifier:
         ]
         best_topic, best = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        out_of_scope = probabilities[self._none] >= best or best < REJECT
-        if out_of_scope:
+        none = float(probabilities[self._none])
+        if none >= best or best < thresholds.reject:
             # how sure we are that no topic fits: the out-of-scope class, or the gap above the best
-            confidence = max(float(probabilities[self._none]), 1.0 - best)
-            return Prediction(None, confidence, tuple(ranked[:3]), False)
-        ambiguous = best < CONFIDENT or second >= best * CLOSE_RATIO
-        return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous)
+            confidence = max(none, 1.0 - best)
+            return Prediction(None, confidence, tuple(ranked[:3]), False, none)
+        ambiguous = second >= best * thresholds.close
+        return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous, none)
 
     def _features(
         self, block: _Block, grams: Iterable[str], indices: list[int], values: list[float]
@@ -246,10 +243,14 @@ def vectorizers() -> tuple[Any, Any]:
 
 def fit_sklearn(content: Content) -> tuple[Any, Any, Any]:
     """Fit the word and char vectorizers and the logistic regression on ``content``."""
+    return fit_texts(*training_set(content))
+
+
+def fit_texts(texts: Sequence[str], labels: Sequence[str]) -> tuple[Any, Any, Any]:
+    """Fit the vectorizers and the logistic regression on folded ``texts``."""
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
-    texts, labels = training_set(content)
     word, char = vectorizers()
     features = hstack(
         [word.fit_transform(texts) * _WORD_WEIGHT, char.fit_transform(texts) * _CHAR_WEIGHT]

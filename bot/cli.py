@@ -1,4 +1,5 @@
-"""Command line: run | chat | classify | evaluate | validate | topics | publish | stats."""
+"""Command line: run | chat | classify | evaluate | calibrate | validate | topics | publish |
+stats."""
 
 from __future__ import annotations
 
@@ -173,6 +174,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     conversation = _conversation(settings)
     known = {topic.id for topic in conversation.content.topics}
     reports: list[Callable[[], str]] = []
+    every_sample: list[Sample] = []
     try:
         for path in args.files:
             data = read_yaml(path)
@@ -183,11 +185,21 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
                 )
             else:
                 samples = read_samples(path, known)
+                every_sample.extend(samples)
                 reports.append(functools.partial(_sample_report, path.name, samples, conversation))
     except EvaluationFileError as exc:
         print(exc, file=sys.stderr)
         return 1
     print("\n\n".join(report() for report in reports))
+    if args.plot:
+        if not every_sample:
+            print("--plot: no file of labelled messages to draw", file=sys.stderr)
+            return 1
+        from bot.confusion import plot_confusion
+
+        names = ", ".join(path.name for path in args.files)
+        plot_confusion(evaluate(names, every_sample, conversation).matrix, args.plot, names)
+        print(f"confusion matrix written to {args.plot}")
     return 0
 
 
@@ -203,6 +215,20 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
     examples = sum(len(items) for topic in content.topics for items in topic.examples.values())
     print(f"{settings.content_dir}: ok, {len(content.topics)} topics, {examples} training examples")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.calibration import as_yaml, calibrate, describe
+    from bot.thresholds import THRESHOLDS_FILE
+
+    calibrations = calibrate(load_content(settings.content_dir))
+    for item in calibrations:
+        print(describe(item))
+    if args.write:
+        path = settings.content_dir / THRESHOLDS_FILE
+        path.write_text(as_yaml(calibrations), encoding="utf-8")
+        print(f"written to {path}")
     return 0
 
 
@@ -246,7 +272,18 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate_cmd = commands.add_parser("evaluate", help="score the classifier on labelled YAML")
     evaluate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    evaluate_cmd.add_argument(
+        "--plot", type=Path, metavar="FILE.png", help="draw the confusion matrix of the messages"
+    )
     evaluate_cmd.set_defaults(handler=_evaluate)
+
+    calibrate_cmd = commands.add_parser(
+        "calibrate", help="choose the thresholds by cross-validation on the examples"
+    )
+    calibrate_cmd.add_argument(
+        "--write", action="store_true", help="keep them in the content folder's thresholds.yaml"
+    )
+    calibrate_cmd.set_defaults(handler=_calibrate)
 
     validate = commands.add_parser("validate", help="check intents/; non-zero exit on errors")
     validate.set_defaults(handler=_validate)

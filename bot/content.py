@@ -18,6 +18,7 @@ import yaml
 
 from bot import markup
 from bot.normalise import fold
+from bot.thresholds import THRESHOLDS_FILE, Thresholds, read_thresholds
 from bot.values import LANGS, Lang
 from bot.wordlists import (
     FOLLOWUPS_FILE,
@@ -28,6 +29,9 @@ from bot.wordlists import (
     read_followups,
     read_others,
 )
+
+# Conversation topics that tell facts too (SPEC's about: who spoke, where and when).
+FACTUAL_CHAT: Final = frozenset({"about"})
 
 try:  # the C loader is several times faster and start-up time matters
     from yaml import CSafeLoader as _Loader
@@ -112,6 +116,7 @@ class Content:
     digest: str
     followups: Followups = NO_FOLLOWUPS
     others: frozenset[str] = frozenset()  # stems of other countries' names (subjects.yaml)
+    thresholds: Mapping[Lang, Thresholds] = field(default_factory=dict)  # thresholds.yaml
     _by_id: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -125,6 +130,14 @@ class Content:
     def interview_topics(self) -> tuple[Topic, ...]:
         """The interview's topics in the interview's order (the menu)."""
         return tuple(topic for topic in self.topics if topic.kind == "interview")
+
+    @property
+    def factual_topics(self) -> tuple[Topic, ...]:
+        """Topics whose answers tell facts of the interview, so a follow-up to them makes sense:
+        the interview's topics and ``about`` (who spoke, where and when it appeared)."""
+        return tuple(
+            topic for topic in self.topics if topic.kind == "interview" or topic.id in FACTUAL_CHAT
+        )
 
     def text(self, key: str, lang: Lang, **fields: str) -> str:
         """Return interface string ``key`` in ``lang`` with ``fields`` filled in."""
@@ -152,6 +165,7 @@ def load(directory: Path) -> Content:
     ui = _ui(raw.pop(UI_FILE, None), problems)
     followups = read_followups(raw.pop(FOLLOWUPS_FILE, None), problems)
     others = read_others(raw.pop(SUBJECTS_FILE, None), problems)
+    thresholds = read_thresholds(raw.pop(THRESHOLDS_FILE, None), problems)
     negatives = _negatives(raw.pop(f"{NEGATIVE_ID}.yaml", None), problems)
     topics: list[Topic] = []
     seen: dict[str, str] = {}
@@ -171,7 +185,9 @@ def load(directory: Path) -> Content:
     if problems:
         raise ContentError(problems)
     topics.sort(key=lambda topic: (topic.order, topic.id))
-    return Content(tuple(topics), negatives, ui, digest.hexdigest()[:16], followups, others)
+    return Content(
+        tuple(topics), negatives, ui, digest.hexdigest()[:16], followups, others, thresholds
+    )
 
 
 def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:

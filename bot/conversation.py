@@ -18,13 +18,15 @@ from bot import content as content_module
 from bot import markup, sharing
 from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
+from bot.evidence import Evidence
 from bot.followups import FollowUps
 from bot.language import LanguageModel, Reading
 from bot.normalise import fold
 from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
 from bot.reports import format_stats
 from bot.subjects import Subjects
-from bot.values import LANGS, Context, Following, Lang
+from bot.thresholds import DEFAULT
+from bot.values import DEFAULT_LANG, LANGS, Context, Following, Lang
 
 if TYPE_CHECKING:  # statistics are formatted here; the database stays unimported
     from bot.storage.records import Published, Stats
@@ -49,6 +51,7 @@ class Conversation:
         self.languages = languages or LanguageModel.fit(content)
         self.followups = FollowUps(content)
         self._subjects = Subjects(content)
+        self.evidence = Evidence(content)
         self._topic_lists = {lang: self._topic_list(lang) for lang in LANGS}
 
     @classmethod
@@ -68,7 +71,9 @@ class Conversation:
         """Read ``text`` (its language, and a Cyrillic reading of Latin-typed Russian) and
         classify what was read; ``expected`` is the language the chat was using."""
         reading = self.languages.read(text[:CLASSIFIED_CHARS], expected)
-        return reading, self.classifier.predict(reading.text)
+        thresholds = self.content.thresholds.get(reading.lang or expected or DEFAULT_LANG)
+        prediction = self.classifier.predict(reading.text, thresholds or DEFAULT)
+        return reading, self.evidence.settle(reading.text, prediction)
 
     # ------------------------------------------------------------------ questions
 
@@ -124,11 +129,11 @@ class Conversation:
         )
 
     def context_after(self, reply: Reply, at: datetime) -> Context | None:
-        """The context a reply leaves the chat in: an interview answer's topic, else None
-        (the previous context stays)."""
+        """The context a reply leaves the chat in: a factual answer's topic (the interview's
+        topics, and about), else None (the previous context stays)."""
         if reply.topic is None or reply.kind not in (ReplyKind.ANSWER, ReplyKind.MORE):
             return None
-        if self.interview_topic(reply.topic) is None:
+        if reply.topic not in {topic.id for topic in self.content.factual_topics}:
             return None
         return Context(reply.topic, reply.kind is ReplyKind.MORE, reply.lang, at)
 

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from bot.conversation import Conversation
-from bot.replies import ReplyKind
+from bot.replies import Reply, ReplyKind
 from bot.values import Lang
 
 NONE_LABEL = "none"
@@ -21,12 +21,41 @@ class EvaluationFileError(Exception):
     """The evaluation file is not a list of ``{text, topic}``; the message says where."""
 
 
+SUGGESTED = "?"  # a "did you mean" reply, in the confusion counts
+
+
 @dataclass(frozen=True)
 class Sample:
-    """One labelled message (``topic`` None when out of scope)."""
+    """One labelled message (``topic`` None when out of scope); ``lang`` and ``kind``
+    (keyword, paraphrase, typo, near-miss…) group the scores when the file gives them."""
 
     text: str
     topic: str | None
+    lang: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What readers of one group of messages got: answered directly and rightly, offered a
+    "did you mean", answered on a wrong topic, refused."""
+
+    right: int = 0
+    suggested: int = 0
+    wrong: int = 0
+    refused: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.right + self.suggested + self.wrong + self.refused
+
+    def add(self, outcome: str) -> Outcomes:
+        counts = {field: getattr(self, field) for field in _OUTCOMES}
+        counts[outcome] += 1
+        return Outcomes(**counts)
+
+
+_OUTCOMES = ("right", "suggested", "wrong", "refused")
 
 
 @dataclass(frozen=True)
@@ -42,10 +71,12 @@ class Report:
     rejected: int
     per_topic: dict[str, tuple[float, float, int]]  # precision, recall, support
     confusions: list[tuple[str, str, int]]
+    groups: dict[str, Outcomes]  # "in-scope en", "off-topic typo"…
+    matrix: dict[tuple[str, str], int]  # (expected, got) -> count; got "?" for a suggestion
 
     @property
     def accuracy(self) -> float:
-        """Share of in-scope messages given the right topic."""
+        """Share of in-scope messages answered directly on the right topic."""
         return self.in_scope_correct / self.in_scope if self.in_scope else 0.0
 
     @property
@@ -76,53 +107,88 @@ def read_samples(path: Path, known_topics: set[str]) -> list[Sample]:
         topic = item["topic"]
         if topic != NONE_LABEL and topic not in known_topics:
             raise EvaluationFileError(f"{path}: item {number} has unknown topic {topic!r}")
-        samples.append(Sample(item["text"], None if topic == NONE_LABEL else topic))
+        gold = None if topic == NONE_LABEL else topic
+        samples.append(
+            Sample(item["text"], gold, str(item.get("lang", "")), str(item.get("kind", "")))
+        )
     return samples
 
 
 def evaluate(name: str, samples: Sequence[Sample], conversation: Conversation) -> Report:
-    """Ask every sample as a reader would and score the topics the replies were on."""
+    """Ask every sample as a reader would and score what the replies gave."""
     replies = [conversation.ask(sample.text, "en") for sample in samples]
     predicted = [
-        None
-        if reply.kind is ReplyKind.OUT_OF_SCOPE or reply.prediction is None
-        else reply.prediction.topic
+        reply.topic if reply.kind in (ReplyKind.ANSWER, ReplyKind.MORE) else None
         for reply in replies
+    ]
+    outcomes = [
+        _outcome(sample.topic, reply) for sample, reply in zip(samples, replies, strict=True)
     ]
     langs = Counter(reply.lang for reply in replies)
     pairs = list(zip((sample.topic for sample in samples), predicted, strict=True))
-    in_scope = [(gold, guess) for gold, guess in pairs if gold is not None]
-    out_scope = [(gold, guess) for gold, guess in pairs if gold is None]
     per_topic: dict[str, tuple[float, float, int]] = {}
-    for topic in sorted({gold for gold, _ in in_scope if gold}):
+    for topic in sorted({gold for gold, _ in pairs if gold}):
         true_pos = sum(1 for gold, guess in pairs if gold == topic and guess == topic)
         guessed = sum(1 for _, guess in pairs if guess == topic)
         support = sum(1 for gold, _ in pairs if gold == topic)
         per_topic[topic] = (true_pos / guessed if guessed else 0.0, true_pos / support, support)
-    confusions = Counter(
-        (gold or NONE_LABEL, guess or NONE_LABEL) for gold, guess in pairs if gold != guess
+    matrix = Counter(
+        (gold or NONE_LABEL, SUGGESTED if outcome == "suggested" else guess or NONE_LABEL)
+        for (gold, guess), outcome in zip(pairs, outcomes, strict=True)
     )
+    groups: dict[str, Outcomes] = {}
+    for sample, reply, outcome in zip(samples, replies, outcomes, strict=True):
+        scope = "in-scope" if sample.topic else "off-topic"
+        for key in (f"{scope} {sample.lang or reply.lang}", f"{scope} {sample.kind}"):
+            if not key.endswith(" "):
+                groups[key] = groups.get(key, Outcomes()).add(outcome)
+    in_scope = [outcome for sample, outcome in zip(samples, outcomes, strict=True) if sample.topic]
+    off_topic = [
+        outcome for sample, outcome in zip(samples, outcomes, strict=True) if not sample.topic
+    ]
     return Report(
         name=name,
         lang=langs.most_common(1)[0][0] if langs else "en",
         total=len(samples),
         in_scope=len(in_scope),
-        in_scope_correct=sum(1 for gold, guess in in_scope if gold == guess),
-        out_of_scope=len(out_scope),
-        rejected=sum(1 for _, guess in out_scope if guess is None),
+        in_scope_correct=in_scope.count("right"),
+        out_of_scope=len(off_topic),
+        rejected=off_topic.count("refused"),
         per_topic=per_topic,
-        confusions=[(gold, guess, count) for (gold, guess), count in confusions.most_common(8)],
+        confusions=[
+            (gold, got, count) for (gold, got), count in matrix.most_common() if gold != got
+        ][:8],
+        groups=dict(sorted(groups.items())),
+        matrix=dict(matrix),
     )
+
+
+def _outcome(gold: str | None, reply: Reply) -> str:
+    """What a reader got: ``right`` (for an off-topic message, nothing: ``refused`` is right)."""
+    if reply.kind is ReplyKind.SUGGESTIONS:
+        return "suggested"
+    if reply.kind in (ReplyKind.ANSWER, ReplyKind.MORE):
+        return "right" if gold is not None and reply.topic == gold else "wrong"
+    return "refused"
 
 
 def format_report(report: Report) -> str:
     """Render a report as the text ``evaluate`` prints."""
     lines = [
         f"== {report.name} (language: {report.lang}, {report.total} messages)",
-        f"in-scope accuracy:      {report.accuracy:6.1%}  "
+        f"answered directly and rightly: {report.accuracy:6.1%}  "
         f"({report.in_scope_correct}/{report.in_scope})",
-        f"out-of-scope rejection: {report.rejection:6.1%}  "
+        f"off-topic refused:             {report.rejection:6.1%}  "
         f"({report.rejected}/{report.out_of_scope})",
+        "",
+        f"{'what readers got':<24}{'n':>5}{'right':>8}{'did you mean':>14}"
+        f"{'wrong':>8}{'refused':>9}",
+        *(
+            f"{group:<24}{counts.total:>5}{_share(counts.right, counts):>8}"
+            f"{_share(counts.suggested, counts):>14}{_share(counts.wrong, counts):>8}"
+            f"{_share(counts.refused, counts):>9}"
+            for group, counts in report.groups.items()
+        ),
         "",
         f"{'topic':<24}{'precision':>10}{'recall':>10}{'support':>9}",
     ]
@@ -134,3 +200,7 @@ def format_report(report: Report) -> str:
         lines.append("  none")
     lines.extend(f"  {gold} -> {guess}: {count}" for gold, guess, count in report.confusions)
     return "\n".join(lines)
+
+
+def _share(count: int, outcomes: Outcomes) -> str:
+    return f"{count / outcomes.total:.1%}" if outcomes.total else "-"

@@ -53,7 +53,7 @@ class FollowUps:
                 for text in (topic.title[lang], *topic.examples.get(lang, ()))
                 for word in fold(text).split()
             )
-            for topic in self._content.interview_topics
+            for topic in self._content.factual_topics
         }
 
     @functools.cached_property
@@ -111,7 +111,7 @@ class FollowUps:
             if button.action.kind in _TOPIC_OWN and topic and topic.kind == "interview":
                 shown = self._heading_language(quoted.heading, topic.id) or LANGS[0]
                 return Context(topic.id, not shown_short, shown, at)
-        for topic in self._content.interview_topics:
+        for topic in self._content.factual_topics:
             lang = self._heading_language(quoted.heading, topic.id)
             if lang is not None:
                 return Context(topic.id, not shown_short, lang, at)

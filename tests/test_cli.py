@@ -269,10 +269,10 @@ def test_evaluate_english_set(env: dict[str, str]) -> None:
     in_scope = sum(1 for item in items if item["topic"] != "none")
     out_of_scope = len(items) - in_scope
     assert f"{len(items)} messages" in out
-    accuracy = re.search(r"^in-scope accuracy:\s+[\d.]+%\s+\((\d+)/(\d+)\)$", out, re.MULTILINE)
-    rejection = re.search(
-        r"^out-of-scope rejection:\s+[\d.]+%\s+\((\d+)/(\d+)\)$", out, re.MULTILINE
+    accuracy = re.search(
+        r"^answered directly and rightly:\s+[\d.]+%\s+\((\d+)/(\d+)\)$", out, re.MULTILINE
     )
+    rejection = re.search(r"^off-topic refused:\s+[\d.]+%\s+\((\d+)/(\d+)\)$", out, re.MULTILINE)
     assert accuracy and rejection, out
     assert int(accuracy.group(2)) == in_scope
     assert int(rejection.group(2)) == out_of_scope
@@ -322,8 +322,10 @@ def test_evaluate_tiny_file_counts(env: dict[str, str], tmp_path: Path) -> None:
     out = ok(run(env, "evaluate", str(path)))
     assert "tiny.yaml" in out
     assert "3 messages" in out
-    assert re.search(r"^in-scope accuracy:\s+100\.0%\s+\(2/2\)$", out, re.MULTILINE), out
-    assert re.search(r"^out-of-scope rejection:\s+100\.0%\s+\(1/1\)$", out, re.MULTILINE), out
+    assert re.search(r"^answered directly and rightly:\s+100\.0%\s+\(2/2\)$", out, re.MULTILINE), (
+        out
+    )
+    assert re.search(r"^off-topic refused:\s+100\.0%\s+\(1/1\)$", out, re.MULTILINE), out
     assert re.search(r"^direct_flights\s+100\.0%\s+100\.0%\s+1$", out, re.MULTILINE), out
     assert re.search(r"^education\s+100\.0%\s+100\.0%\s+1$", out, re.MULTILINE), out
     # Only the labelled topics get a per-topic line.
@@ -345,7 +347,7 @@ def test_evaluate_tiny_file_reports_a_confusion(env: dict[str, str], tmp_path: P
         ],
     )
     out = ok(run(env, "evaluate", str(path)))
-    assert re.search(r"^in-scope accuracy:\s+50\.0%\s+\(1/2\)$", out, re.MULTILINE), out
+    assert re.search(r"^answered directly and rightly:\s+50\.0%\s+\(1/2\)$", out, re.MULTILINE), out
     assert re.search(r"^education\s+100\.0%\s+50\.0%\s+2$", out, re.MULTILINE), out
     assert "  education -> direct_flights: 1" in out.splitlines()
 
@@ -494,3 +496,25 @@ def test_database_problems_are_one_clear_line(tmp_path: Path, url: str, expected
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], result.stderr
     assert "pw" not in result.stderr, "the password is never shown"
+
+
+def test_evaluate_reports_what_readers_got_per_language_and_kind(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    path = write_yaml(
+        tmp_path / "kinds.yaml",
+        [
+            {"text": "direct flights", "topic": "direct_flights", "lang": "en", "kind": "keyword"},
+            {"text": "дипломатия", "topic": "relations", "lang": "ru", "kind": "keyword"},
+            {"text": OUT_OF_SCOPE_WEATHER, "topic": "none", "lang": "en", "kind": "far"},
+        ],
+    )
+    out = ok(run(env, "evaluate", str(path), "--plot", str(tmp_path / "matrix.png")))
+    rows = {line.split()[0] + " " + line.split()[1]: line.split()[2:] for line in
+            out.splitlines() if line.startswith(("in-scope ", "off-topic "))}  # fmt: skip
+    assert rows["in-scope en"][0] == "1", out  # one message, answered on its topic
+    assert rows["in-scope en"][1] == "100.0%", out
+    assert rows["in-scope keyword"][0] == "2", out
+    assert rows["off-topic far"][-1] == "100.0%", out  # refused
+    assert (tmp_path / "matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "matrix.png").stat().st_size > 5_000

@@ -1,0 +1,125 @@
+"""The interview's own words as a second opinion next to the classifier.
+
+Each interview topic's answers name things no example may mention yet: a company, a
+university, a programme, a figure. A word that only one topic's answers use (in any
+language, any form: words are cut to their stems) points at that topic, so "what is the
+Kahriz project?" finds its answer with no example written for it. Content-driven: another
+interview's answers give it the same behaviour.
+
+Words that off-topic examples or chit-chat use ("price", "weather") are left out: they say
+nothing sure.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Final
+
+from bot.classifier import Prediction
+from bot.content import Content
+from bot.normalise import fold
+
+STEM: Final = 6  # letters kept of a long word: Russian and Azerbaijani endings vary
+MIN_LETTERS: Final = 4  # shorter words are too common to say anything
+MAJORITY: Final = 0.5  # an out-of-scope class this sure is never overruled
+SURE_CHAT: Final = 0.75  # chit-chat this sure ("thanks!") stays chit-chat
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What the answers say about a message: the one topic its distinctive words point at."""
+
+    topic: str
+    words: tuple[str, ...]
+
+
+class Evidence:
+    """Distinctive words of each interview topic's answers, for one content set."""
+
+    def __init__(self, content: Content) -> None:
+        self._content = content
+
+    @functools.cached_property
+    def _owners(self) -> dict[str, str]:
+        """Each distinctive stem and the one topic whose answers use it (worked out on first
+        use: start-up stays quick)."""
+        users: dict[str, set[str]] = {}
+        for topic in self._content.interview_topics:
+            texts = (*topic.short.values(), *topic.long.values(), *topic.title.values())
+            for text in texts:
+                for stem in _stems(_TAGS.sub(" ", text)):
+                    users.setdefault(stem, set()).add(topic.id)
+        common = self._common
+        return {
+            stem: next(iter(topics))
+            for stem, topics in users.items()
+            if len(topics) == 1 and stem not in common
+        }
+
+    @functools.cached_property
+    def _common(self) -> frozenset[str]:
+        """Stems of off-topic examples, chit-chat and follow-up words: never evidence."""
+        rules = self._content.followups
+        texts = [text for items in self._content.negatives.values() for text in items]
+        for topic in self._content.topics:
+            if topic.kind != "interview":
+                texts.extend(text for items in topic.examples.values() for text in items)
+        stems = {stem for text in texts for stem in _stems(text)}
+        stems.update(_stem(word) for word in rules.refers | rules.cues | rules.fillers)
+        return frozenset(stems)
+
+    def settle(self, text: str, prediction: Prediction) -> Prediction:
+        """The classifier's ``prediction`` with the answers' second opinion on ``text``.
+
+        Where the classifier is sure of an interview topic, or of chit-chat, or sure that no
+        topic fits, it stands. Otherwise the topic the answers' words point at is taken when
+        the classifier ranks it among its two best, or ranks only chit-chat above it (a
+        freshly imported interview has few examples: "good" reads as a greeting).
+        """
+        hint = self.hint(text)
+        if hint is None or prediction.none >= MAJORITY:
+            return prediction
+        chat = {topic.id for topic in self._content.topics if topic.kind != "interview"}
+        ranked = [topic for topic, _ in prediction.alternatives]
+        if prediction.topic in chat:
+            if prediction.confidence >= SURE_CHAT:
+                return prediction
+        elif prediction.topic is not None and not prediction.ambiguous:
+            return prediction
+        above = ranked[: ranked.index(hint.topic)] if hint.topic in ranked else ranked
+        if hint.topic not in ranked[:2] and not set(above) <= chat:
+            return prediction
+        score = dict(prediction.alternatives).get(hint.topic, 0.0)
+        others = tuple(item for item in prediction.alternatives if item[0] != hint.topic)
+        return Prediction(
+            hint.topic, score, ((hint.topic, score), *others[:2]), False, prediction.none
+        )
+
+    def hint(self, text: str) -> Hint | None:
+        """The topic ``text``'s distinctive words point at, when they point at one only."""
+        owners = self._owners
+        found = {stem: owner for stem in _stems(text) if (owner := owners.get(stem))}
+        if not found:
+            return None
+        votes = Counter(found.values()).most_common(2)
+        if len(votes) > 1 and votes[1][1] == votes[0][1]:
+            return None  # two topics' words in equal measure: no second opinion
+        topic = votes[0][0]
+        return Hint(topic, tuple(sorted(stem for stem, owner in found.items() if owner == topic)))
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(word) for word in fold(text).split() if _telling(word)}
+
+
+def _telling(word: str) -> bool:
+    """Words long enough to tell, and figures of two digits or more (years, counts)."""
+    return len(word) >= MIN_LETTERS or (word.isdigit() and len(word) >= 2)
+
+
+def _stem(word: str) -> str:
+    return word[:STEM] if len(word) > STEM else word
