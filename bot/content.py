@@ -80,6 +80,7 @@ _TOPIC_KEYS: Final = frozenset(
 )
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _NUMBER = re.compile(r"\d+")
+_KO_NUMBER = re.compile(r"\d+(?![\d월])")
 _RELATED_RANGE: Final[Mapping[str, tuple[int, int]]] = {"interview": (2, 4), "conversation": (0, 4)}
 
 
@@ -278,7 +279,10 @@ def _check_numbers(
         return
     expected = set(_NUMBER.findall(texts["en"]))
     for lang, text in texts.items():
-        found = set(_NUMBER.findall(text))
+        # Korean writes a month as a number followed by 월 ("2025년 7월"); like "July" it is
+        # a month name, not a figure.
+        pattern = _KO_NUMBER if lang == "ko" else _NUMBER
+        found = set(pattern.findall(text))
         if lang != "en" and found != expected:
             missing = ", ".join(sorted(expected - found)) or "none"
             extra = ", ".join(sorted(found - expected)) or "none"
