@@ -1,9 +1,11 @@
 """Choosing the thresholds by cross-validation on the training examples, per language.
 
 Each example is scored by a model fitted without it (stratified folds); then, per language,
-the pair of thresholds that serves readers best wins: an answer on the right topic or a
-refusal of an off-topic message counts one, a wrong answer costs ``WRONG_COST``, a "did you
-mean" counts nothing. Evaluation sets are never used, so their figures stay honest.
+the pair of thresholds that serves readers best wins. An answer on the right topic, or an
+off-topic message refused, counts one; a real question refused costs one (the reader got
+nothing), a "did you mean" on it nothing (one more tap), a "did you mean" on an off-topic
+message one, and a wrong answer ``WRONG_COST`` (it misleads). Evaluation sets are never used,
+so their figures stay honest.
 """
 
 from __future__ import annotations
@@ -100,7 +102,9 @@ def _best(
             right = int((answered & hit & ~off).sum())
             wrong = int((answered & ~hit).sum() + (answered & off).sum())
             refused_off = int((refused & off).sum())
-            score = right + refused_off - WRONG_COST * wrong
+            refused_real = int((refused & ~off).sum())
+            suggested_off = int((suggested & off).sum())
+            score = right + refused_off - refused_real - suggested_off - WRONG_COST * wrong
             candidates.append(
                 (score, -abs(reject - 0.35) - abs(close - 0.45), reject, close, right, wrong,
                  int(suggested.sum()), refused_off)
@@ -114,8 +118,9 @@ def as_yaml(calibrations: Sequence[Calibration]) -> str:
     """The ``thresholds.yaml`` that keeps these thresholds, with how they were chosen."""
     lines = [
         "# Chosen by `python -m bot calibrate`: cross-validation on the training examples",
-        f"# ({FOLDS} folds); per language, right answers and refusals of off-topic messages",
-        f"# count one, a wrong answer costs {WRONG_COST}. Run it again after editing examples.",
+        f"# ({FOLDS} folds); per language, right answers and refused off-topic messages count",
+        "# one, a refused real question or a 'did you mean' on an off-topic message costs one,",
+        f"# a wrong answer {WRONG_COST}. Run it again after editing examples.",
     ]
     for item in calibrations:
         reject, close = item.thresholds.reject, item.thresholds.close

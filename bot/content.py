@@ -271,18 +271,21 @@ def _texts(name: str, field_name: str, value: Any, problems: list[str]) -> dict[
     return texts
 
 
+def figures(text: str, lang: Lang) -> set[str]:
+    """The figures a text gives. Korean writes a month as a number followed by 월 ("2025년
+    7월"); like "July" it is a month name, not a figure."""
+    return set((_KO_NUMBER if lang == "ko" else _NUMBER).findall(text))
+
+
 def _check_numbers(
     name: str, field_name: str, texts: Mapping[Lang, str], problems: list[str]
 ) -> None:
     """A translation that drops or changes a figure is an error, not a style issue."""
     if "en" not in texts:
         return
-    expected = set(_NUMBER.findall(texts["en"]))
+    expected = figures(texts["en"], "en")
     for lang, text in texts.items():
-        # Korean writes a month as a number followed by 월 ("2025년 7월"); like "July" it is
-        # a month name, not a figure.
-        pattern = _KO_NUMBER if lang == "ko" else _NUMBER
-        found = set(pattern.findall(text))
+        found = figures(text, lang)
         if lang != "en" and found != expected:
             missing = ", ".join(sorted(expected - found)) or "none"
             extra = ", ".join(sorted(found - expected)) or "none"

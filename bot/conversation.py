@@ -37,7 +37,12 @@ MIN_SUGGESTION: Final = 0.08
 SURE_CHAT: Final = 0.75  # a conversation topic this sure is not taken for a follow-up
 SHOWN_ARG_CHARS: Final = 64  # a reader's unknown topic id is echoed back at most this long
 # Each language is named in itself: a reader looking for theirs must recognise it.
-LANGUAGE_NAMES: Final[dict[Lang, str]] = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
+LANGUAGE_NAMES: Final[dict[Lang, str]] = {
+    "en": "English",
+    "az": "Azərbaycanca",
+    "ru": "Русский",
+    "ko": "한국어",
+}
 
 
 class Conversation:
@@ -101,18 +106,20 @@ class Conversation:
         clear = prediction.topic is not None and not prediction.ambiguous
         topic = self.content.topic(prediction.topic) if clear and prediction.topic else None
         # Even an unsure guess of another topic counts when the message names that topic's words.
+        factual = {topic.id for topic in self.content.factual_topics}
         ranked = [topic_id for topic_id, _ in prediction.alternatives]
-        seen = self.interview_topic(prediction.topic or (ranked[0] if ranked else ""))
-        switch_to = seen.id if seen and seen.id != (context.topic if context else None) else None
+        guess = prediction.topic or (ranked[0] if ranked else None)
+        switch_to = guess if guess in factual and guess != (context and context.topic) else None
         # "thanks", "help": the chat itself, unless the classifier only half believes it ("who?").
         chat_itself = (
-            topic is not None and topic.kind != "interview" and prediction.confidence >= SURE_CHAT
+            topic is not None and topic.id not in factual and prediction.confidence >= SURE_CHAT
         )
-        if context is not None and not chat_itself:
-            if self.followups.asks_more(reading.text, context, switch_to, clear):
-                return self._follow_up(context, lang, ui, following, prediction)
-        elif prediction.topic is None and self.followups.asks_more(reading.text, None, None):
-            return self.notice("followup_what", lang, menu=True)  # "and when?" out of the blue
+        if not chat_itself:
+            if context is not None:
+                if self.followups.asks_more(reading.text, context, switch_to, clear):
+                    return self._follow_up(context, lang, ui, following, prediction)
+            elif self.followups.asks_more(reading.text, None, None):
+                return self.notice("followup_what", lang, menu=True)  # "and when?" from nowhere
         if prediction.topic is None:
             return self._out_of_scope(lang, ui, prediction)
         topic_id = prediction.topic

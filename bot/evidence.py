@@ -23,6 +23,9 @@ from bot.content import Content
 from bot.normalise import fold
 
 STEM: Final = 6  # letters kept of a long word: Russian and Azerbaijani endings vary
+# Korean attaches particles to a word (코이카의, 인하대학교와): three syllables name it.
+HANGUL_STEM: Final = 3
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MIN_LETTERS: Final = 4  # shorter words are too common to say anything
 MAJORITY: Final = 0.5  # an out-of-scope class this sure is never overruled
 SURE_CHAT: Final = 0.75  # chit-chat this sure ("thanks!") stays chit-chat
@@ -117,9 +120,13 @@ def _stems(text: str) -> set[str]:
 
 
 def _telling(word: str) -> bool:
-    """Words long enough to tell, and figures of two digits or more (years, counts)."""
+    """Words long enough to tell (a Hangul syllable is several letters), and figures of two
+    digits or more (years, counts)."""
+    if _HANGUL.match(word):
+        return len(word) >= 2
     return len(word) >= MIN_LETTERS or (word.isdigit() and len(word) >= 2)
 
 
 def _stem(word: str) -> str:
-    return word[:STEM] if len(word) > STEM else word
+    cut = HANGUL_STEM if _HANGUL.match(word) else STEM
+    return word[:cut] if len(word) > cut else word

@@ -1,8 +1,8 @@
 """Which language a message is written in, as readers in Baku actually type.
 
-The script settles most messages: Cyrillic is Russian, Azerbaijani letters (ə, ğ, ı, ş…)
-are Azerbaijani. Latin letters alone may be English, Azerbaijani typed without diacritics,
-or Russian typed in Latin letters ("reisy v seul est?"). For those a small naive Bayes
+The script settles most messages: Hangul is Korean, Cyrillic is Russian, Azerbaijani letters
+(ə, ğ, ı, ş…) are Azerbaijani. Latin letters alone may be English, Azerbaijani typed without
+diacritics, or Russian typed in Latin letters ("reisy v seul est?"). For those a small naive Bayes
 model over character n-grams decides, trained on the content itself (every example and
 answer, the Russian ones transliterated into Latin letters), so it knows the words readers
 use about this interview. A Russian message typed in Latin letters is also given a Cyrillic
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_VERSION: Final = "4"
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")  # syllables and jamo
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 # Letters English never uses; ö and ü are shared with German and Turkish but in a chat
 # about Azerbaijan they almost always mean Azerbaijani.
@@ -149,6 +150,8 @@ class LanguageModel:
     def read(self, text: str, expected: Lang | None = None) -> Reading:
         """Return ``text``'s language and the reading of it to classify; ``expected`` is the
         language the chat was using, which a short ambiguous message is taken to be in."""
+        if _HANGUL.search(text):  # "KOICA 카흐리즈": any Hangul is a Korean reader
+            return Reading("ko", text)
         if _CYRILLIC.search(text):
             return Reading("ru", text)
         if _AZ_LETTERS.search(text):

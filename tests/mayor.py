@@ -13,19 +13,19 @@ CARRIED = ("greeting.yaml", "thanks.yaml", "help.yaml", "ui.yaml", "followups.ya
 
 
 def _topic(topic_id: str, order: int, title: str, answer: str, examples: list[str]) -> dict:
-    # The same words in every language keep the test short; validation only asks for all three.
-    texts = {"en": answer, "az": answer, "ru": answer}
+    # The same words in every language keep the test short; validation only asks for all four.
+    texts = {"en": answer, "az": answer, "ru": answer, "ko": answer}
     return {
         "id": topic_id,
         "kind": "interview",
         "order": order,
-        "title": {"en": title, "az": title, "ru": title},
+        "title": {"en": title, "az": title, "ru": title, "ko": title},
         "short": texts,
         "long": texts,
         "related": [other for other in ("about", "tram", "parks", "budget") if other != topic_id][
             :2
         ],
-        "examples": {"en": examples, "az": examples, "ru": examples},
+        "examples": {"en": examples, "az": examples, "ru": examples, "ko": examples},
     }
 
 
@@ -74,9 +74,9 @@ def write_mayor(folder: Path) -> Path:
     negatives = {
         "id": "out_of_scope",
         "kind": "negative",
-        "examples": {"en": NEGATIVES, "az": NEGATIVES, "ru": NEGATIVES},
+        "examples": {"en": NEGATIVES, "az": NEGATIVES, "ru": NEGATIVES, "ko": NEGATIVES},
     }
     (folder / "out_of_scope.yaml").write_text(yaml.safe_dump(negatives), encoding="utf-8")
-    others = {"others": {"en": OTHERS, "az": OTHERS, "ru": OTHERS}}
+    others = {"others": {"en": OTHERS, "az": OTHERS, "ru": OTHERS, "ko": OTHERS}}
     (folder / "subjects.yaml").write_text(yaml.safe_dump(others), encoding="utf-8")
     return folder

@@ -20,7 +20,7 @@ def test_calibration_chooses_thresholds_per_language_and_content_keeps_them(
     content = load_content(folder)
     assert content.thresholds == {}  # no file: the defaults
     calibrations = calibrate(content, folds=2)
-    assert [item.lang for item in calibrations] == ["en", "az", "ru"]
+    assert [item.lang for item in calibrations] == ["en", "az", "ru", "ko"]
     for item in calibrations:
         assert 0 < item.thresholds.reject < 1 and 0 < item.thresholds.close < 1
         assert item.right + item.suggested + item.wrong <= item.total
@@ -49,5 +49,5 @@ def test_bad_thresholds_stop_start_up_with_file_and_problem(
 
 def test_our_content_keeps_calibrated_thresholds() -> None:
     content = load_content(Path(__file__).resolve().parent.parent / "intents")
-    assert set(content.thresholds) == {"en", "az", "ru"}
+    assert set(content.thresholds) == {"en", "az", "ru", "ko"}
     assert all(isinstance(value, Thresholds) for value in content.thresholds.values())

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.content import Content
+from bot.content import Content, figures
 from tests.conftest import ROOT
 
 SOURCE = (ROOT / "data" / "interview.txt").read_text(encoding="utf-8")
@@ -23,7 +23,7 @@ def test_every_figure_in_an_answer_is_in_the_interview(content: Content) -> None
     for topic in content.topics:
         for field in (topic.short, topic.long):
             for lang, text in field.items():
-                unknown = set(re.findall(r"\d+", text)) - in_source
+                unknown = figures(text, lang) - in_source
                 assert not unknown, (
                     f"{topic.id} ({lang}) gives figures not in the interview: {unknown}"
                 )

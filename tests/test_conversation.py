@@ -12,7 +12,7 @@ from bot.classifier import Prediction
 from bot.content import Content
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind, Display, ReplyKind
-from bot.values import Following
+from bot.values import LANGS, Following
 
 INTERVIEW_IDS = [
     "relations", "visits", "joint_commission", "economy", "liberated_territories",
@@ -148,7 +148,7 @@ def test_every_topic_and_button_renders_in_every_language(
     conversation: Conversation, content: Content
 ) -> None:
     for topic in content.topics:
-        for lang in ("en", "az", "ru"):
+        for lang in LANGS:
             for reply in (
                 conversation.topic(topic.id, lang, ui=lang),
                 conversation.topic(topic.id, lang, ui=lang, long=True),

@@ -1,4 +1,5 @@
-"""Readers in Azerbaijani and Russian: answers in the question's language, menus in theirs."""
+"""Readers in Azerbaijani, Russian and Korean: answers in the question's language, menus in
+theirs."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from tests.botharness import USER, ask, labels, running_bot, title
         ("baki ile seul arasinda birbasa reys varmi", "az", "direct_flights"),
         ("Koreyada neçə azərbaycanlı tələbə oxuyur?", "az", "education"),
         ("koreyada nece azerbaycanli telebe oxuyur", "az", "education"),
+        ("바쿠-서울 직항 있어요?", "ko", "direct_flights"),
+        ("한국에서 공부하는 아제르바이잔 학생이 몇 명이에요?", "ko", "education"),
+        ("KOICA 카흐리즈 사업", "ko", "liberated_territories"),
     ],
 )
 async def test_a_question_is_answered_in_its_own_language(
@@ -43,7 +47,7 @@ async def test_a_question_is_answered_in_its_own_language(
 
 
 @pytest.mark.parametrize(
-    ("code", "lang"), [("ru", "ru"), ("az", "az"), ("en-GB", "en"), ("de", "en")]
+    ("code", "lang"), [("ru", "ru"), ("az", "az"), ("ko", "ko"), ("en-GB", "en"), ("de", "en")]
 )
 async def test_menu_follows_telegram_language_code(
     server: FakeBotAPI, conversation: Conversation, tmp_path: Path, code: str, lang: str
@@ -62,12 +66,50 @@ async def test_out_of_scope_in_russian_is_answered_in_russian(
     assert reply.params["text"].startswith("🙏 К сожалению")
 
 
+async def test_a_korean_question_gets_the_interview_s_figures_in_korean(
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
+) -> None:
+    async with running_bot(server, conversation, tmp_path):
+        reply = await ask(server, "한국과 아제르바이잔 수교는 언제?", language_code="en")
+    text = str(reply.params["text"])
+    assert text.splitlines()[0] == f"<b>{title(conversation, 'relations', 'ko')}</b>"
+    assert "1992" in text  # diplomatic relations since 1992, as the interview says
+
+
+async def test_out_of_scope_in_korean_is_declined_in_korean(
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
+) -> None:
+    async with running_bot(server, conversation, tmp_path):
+        reply = await ask(server, "내일 부산 날씨 어때요?", language_code="en")
+    decline = conversation.content.text("out_of_scope", "ko", topics="").split(":")[0]
+    assert str(reply.params["text"]).startswith(decline)
+
+
+async def test_korean_chosen_with_language_persists_over_a_restart(
+    server: FakeBotAPI, conversation: Conversation, tmp_path: Path
+) -> None:
+    async with running_bot(server, conversation, tmp_path):
+        prompt = await ask(server, "/language", language_code="en")
+        before = len(server.sent(USER))
+        server.user_presses(
+            USER,
+            prompt.result["message_id"],
+            callback_data.encode(Action(ActionKind.LANGUAGE, "ko")),
+        )
+        [switched] = (await server.wait_sent(USER, count=before + 1))[before:]
+        assert conversation.content.text("language_set", "ko") in switched.params["text"]
+    async with running_bot(server, conversation, tmp_path):
+        menu = await ask(server, "/topics", language_code="en")
+    assert conversation.content.text("menu_header", "ko") in str(menu.params["text"])
+    assert labels(menu)[0] == title(conversation, "relations", "ko")
+
+
 async def test_language_choice_switches_menus_and_survives_a_restart(
     server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
     async with running_bot(server, conversation, tmp_path):
         prompt = await ask(server, "/language", language_code="en")
-        assert labels(prompt) == ["English", "Azərbaycanca", "Русский"]
+        assert labels(prompt) == ["English", "Azərbaycanca", "Русский", "한국어"]
         before = len(server.sent(USER))
         server.user_presses(
             USER,

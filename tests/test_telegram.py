@@ -52,7 +52,7 @@ async def test_commands_and_descriptions_are_set_per_language(
     app: BotApplication, server: FakeBotAPI
 ) -> None:
     calls = [c for c in server.calls if c.method == "setMyCommands"]
-    assert sorted(c.params.get("language_code") or "" for c in calls) == ["", "az", "ru"]
+    assert sorted(c.params.get("language_code") or "" for c in calls) == ["", "az", "ko", "ru"]
     for call in calls:
         assert [c["command"] for c in call.params["commands"]] == [
             "start", "topics", "help", "news", "subscribe", "unsubscribe", "subscriptions",
@@ -60,7 +60,7 @@ async def test_commands_and_descriptions_are_set_per_language(
         ]  # fmt: skip
         if call.params.get("language_code") == "ru":
             assert call.params["commands"][1]["description"] == "Темы интервью"
-    assert {c.params.get("language_code") or "" for c in server.calls if c.method == "setMyDescription"} == {"", "az", "ru"}  # fmt: skip  # noqa: E501
+    assert {c.params.get("language_code") or "" for c in server.calls if c.method == "setMyDescription"} == {"", "az", "ko", "ru"}  # fmt: skip  # noqa: E501
 
 
 @pytest.mark.parametrize("topic_id", [*INTERVIEW_IDS, "about", "help"])

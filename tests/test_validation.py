@@ -20,6 +20,7 @@ import yaml
 
 from bot import markup
 from bot.content import SHORT_LIMIT, TELEGRAM_MESSAGE_LIMIT, Content, ContentError, load
+from bot.values import LANGS
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS = ROOT / "intents"
@@ -105,7 +106,7 @@ def test_real_content_loads_without_problems() -> None:
     assert len(content.topics) == len(list(INTENTS.glob("*.yaml"))) - not_topics
     assert content.interview_topics
     assert content.topic("direct_flights") is not None
-    assert set(content.negatives) == {"en", "az", "ru"}
+    assert set(content.negatives) == {"en", "az", "ru", "ko"}
     assert "welcome" in content.ui
 
 
@@ -275,7 +276,7 @@ def test_missing_translation(intents: Path, field: str, how: str) -> None:
 
 def test_text_field_that_is_not_a_mapping(intents: Path) -> None:
     edit(intents, "help.yaml", setter("short", value="only one language"))
-    assert_reports(intents, "help.yaml: short must map each language (en, az, ru) to text")
+    assert_reports(intents, "help.yaml: short must map each language (en, az, ru, ko) to text")
 
 
 def test_unknown_language(intents: Path) -> None:
@@ -493,7 +494,12 @@ def test_ui_fields_differ_across_languages(intents: Path) -> None:
 
 def test_ui_extra_string_fields_differ_across_languages(intents: Path) -> None:
     def change(data: Any) -> None:
-        data["extra"] = {"en": "Hi {name}", "az": "Salam", "ru": "Привет {name}"}
+        data["extra"] = {
+            "en": "Hi {name}",
+            "az": "Salam",
+            "ru": "Привет {name}",
+            "ko": "안녕 {name}",
+        }
 
     edit(intents, "ui.yaml", change)
     assert problems_of(intents) == ["ui.yaml: extra uses different {fields} across languages"]
@@ -509,12 +515,12 @@ def test_ui_string_the_code_needs_is_missing(intents: Path) -> None:
 
 def test_ui_string_with_the_wrong_field_everywhere(intents: Path) -> None:
     def change(data: Any) -> None:
-        for lang in ("en", "az", "ru"):
+        for lang in LANGS:
             data["out_of_scope"][lang] = data["out_of_scope"][lang].replace("{topics}", "{topic}")
 
     edit(intents, "ui.yaml", change)
     assert problems_of(intents) == [
-        f"ui.yaml: out_of_scope.{lang} must use {{topics}}" for lang in ("en", "az", "ru")
+        f"ui.yaml: out_of_scope.{lang} must use {{topics}}" for lang in LANGS
     ]
 
 
