@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from bot import bulletins, logs, terminal
+from bot import bulletins, charts, logs, terminal
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError, Topic
 from bot.content import load as load_content
@@ -126,6 +126,10 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
     stats = asyncio.run(_with_storage(settings, lambda storage: storage.stats(recent=args.recent)))
     print(format_stats(stats, content, "en", html=False))
+    if args.chart is not None:
+        trends = asyncio.run(_with_storage(settings, lambda storage: storage.trends()))
+        args.chart.write_bytes(charts.render(trends))
+        print(f"chart written to {args.chart}")
     return 0
 
 
@@ -260,6 +264,9 @@ def _parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", help="subscribers, deliveries, questions")
     stats.add_argument("--recent", type=int, default=10, help="unanswered questions to show")
+    stats.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help="also draw the last 14 days as a PNG"
+    )
     stats.set_defaults(handler=_stats)
 
     topics = commands.add_parser("topics", help="list the topics")

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from bot.storage.checks import check_topic, clip, storable, utc
 from bot.storage.database import Database
-from bot.storage.records import Question
+from bot.storage.records import Outcome, Question
 from bot.storage.tables import questions
 
 KEPT_QUESTION_CHARS: Final = 500  # an unanswered question's text is kept up to this long
@@ -40,6 +40,7 @@ class QuestionStore:
                     "lang": question.lang,
                     "text": kept,
                     "created_at": utc(question.at),
+                    "outcome": (question.outcome or Outcome.by_topic(question.topic)).value,
                 }
             )
         async with self._db.write() as conn:
