@@ -1,4 +1,5 @@
-"""Command line: run | chat | classify | evaluate | validate | topics | publish | stats."""
+"""Command line: run | chat | classify | evaluate | validate | topics | publish | stats |
+import."""
 
 from __future__ import annotations
 
@@ -210,6 +211,25 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.importer import TranscriptError, read_transcript, write_drafts
+
+    try:
+        transcript = read_transcript(args.transcript.read_text(encoding="utf-8"))
+        result = write_drafts(transcript, args.transcript.name, settings.content_dir, args.out)
+    except (TranscriptError, FileExistsError, OSError) as exc:
+        print(f"import: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.out}: drafted {len(result.drafted)} topics ({', '.join(result.drafted)}) in "
+        f"{result.lang}; copied {', '.join(result.copied)}"
+    )
+    if result.missing:
+        print(f"left for translation: {', '.join(result.missing)}")
+    print(f"try it: python -m bot chat --content {args.out}")
+    return 0
+
+
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
     _print_topics(content.topics, args.lang, args.json, sys.stdout)
@@ -268,6 +288,13 @@ def _parser() -> argparse.ArgumentParser:
         "--chart", type=Path, metavar="FILE.png", help="also draw the last 14 days as a PNG"
     )
     stats.set_defaults(handler=_stats)
+
+    drafting = commands.add_parser(
+        "import", help="draft a content folder from an interview transcript"
+    )
+    drafting.add_argument("transcript", type=Path, metavar="TRANSCRIPT")
+    drafting.add_argument("--out", type=Path, required=True, metavar="DIR")
+    drafting.set_defaults(handler=_import)
 
     topics = commands.add_parser("topics", help="list the topics")
     topics.add_argument("--json", action="store_true", help="a JSON array")
