@@ -154,6 +154,10 @@ def _examples(pair: Pair, lang: Lang, phrases: Sequence[str]) -> list[str]:
     answer = " ".join(pair.answer)
     found = [pair.question.strip(), " ".join(wording.content_words(pair.question, lang))]
     found += wording.names(answer) + wording.figures(answer, lang) + list(phrases)
+    # The answer's own sentences: until answer evidence reaches the classifier, they are
+    # what lets a reader's wording of a fact ("how many stops") meet the fact ("19 stops").
+    found += [sentence for part in pair.answer for sentence in wording.sentences(part)]
+    found += wording.figure_questions(answer, lang)
     kept: dict[str, str] = {}  # by folded text: "Santa Lucia" and "santa lucia" are one
     for item in found:
         if wording.words(item):

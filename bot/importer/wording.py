@@ -22,7 +22,12 @@ _FIGURE: Final = re.compile(
 )
 # Capitalised words in a row ("Corso Magenta", "Marco Venturi"), joined by no other word.
 _NAME: Final = re.compile(r"\b[A-ZА-ЯЁƏÇĞİÖŞÜ][\w’'-]*(?:\s+[A-ZА-ЯЁƏÇĞİÖŞÜ][\w’'-]*)*")
-_BREAK: Final = re.compile(r"[.,;:!?…()\[\]«»\"“”—–]|\s-\s")
+# Where a phrase ends: punctuation (not the point or comma inside "1.80", "15,000").
+_BREAK: Final = re.compile(r"[.,](?!\d)|[;:!?…()\[\]«»\"“”—–]|\s-\s")
+_MONTHS: Final = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+_MONEY: Final = frozenset("euro euros dollar dollars pounds manat manats rubles won".split())
 # Capitalised but no names: months and weekdays (English; the others write them small).
 _NOT_NAMES: Final = frozenset(
     """january february march april may june july august september october november
@@ -117,6 +122,28 @@ def figures(text: str, lang: Lang) -> list[str]:
         if said and figure not in found:  # a bare number says nothing a reader would type
             found.append(figure)
     return found
+
+
+def figure_questions(text: str, lang: Lang) -> list[str]:
+    """What a reader types to get each figure: "how many stops" (what it counts), "how much
+    single ticket costs" (money: the key words before it), "when April" (a date); English
+    only (other languages' question words bend with the noun)."""
+    if lang != "en":
+        return []
+    asked: list[str] = []
+    for clause in _BREAK.split(text):
+        for figure in figures(clause, lang):
+            number, *said = figure.split()
+            before = content_words(clause[: clause.find(number)], lang)[-3:]
+            if said[0].lower() in _MONTHS:
+                question = f"when {' '.join(before + said[:1])}"
+            elif set(map(str.lower, said)) & _MONEY or said[0].lower() == "percent":
+                question = f"how much {' '.join(before) or ' '.join(said)}"
+            else:
+                question = f"how many {' '.join(said)}"
+            if question not in asked:
+                asked.append(question)
+    return asked
 
 
 def key_phrases(texts: Sequence[str], lang: Lang, top: int = 6) -> list[list[str]]:
