@@ -1,5 +1,5 @@
 """Command line: run | chat | classify | evaluate | validate | topics | publish | stats |
-import."""
+import | suggest."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -252,6 +253,18 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _suggest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.suggestions import Asked, format_suggestions, suggest
+
+    conversation = _conversation(settings)
+    days = settings.keep_questions_days if args.days is None else args.days
+    since = datetime.now(UTC) - timedelta(days=days)
+    kept = asyncio.run(_with_storage(settings, lambda storage: storage.questions.unanswered(since)))
+    asked = [Asked(question.text, question.lang or "en") for question in kept]
+    print(format_suggestions(suggest(conversation, asked), days))
+    return 0
+
+
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
     _print_topics(content.topics, args.lang, args.json, sys.stdout)
@@ -332,6 +345,16 @@ def _parser() -> argparse.ArgumentParser:
     drafting.add_argument("transcript", type=Path, metavar="TRANSCRIPT")
     drafting.add_argument("--out", type=Path, required=True, metavar="DIR")
     drafting.set_defaults(handler=_import)
+
+    suggestions = commands.add_parser(
+        "suggest",
+        parents=[folder],
+        help="group unanswered questions; propose a topic and examples for each group",
+    )
+    suggestions.add_argument(
+        "--days", type=int, help="how far back (default: BOT_KEEP_QUESTIONS_DAYS, 30)"
+    )
+    suggestions.set_defaults(handler=_suggest)
 
     topics = commands.add_parser("topics", parents=[folder], help="list the topics")
     topics.add_argument("--json", action="store_true", help="a JSON array")
