@@ -1,19 +1,22 @@
 """Command line: run | chat | classify | evaluate | calibrate | validate | topics | publish |
-stats."""
+stats | import | suggest."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from bot import bulletins, logs, terminal
+from bot import bulletins, charts, logs, terminal
+from bot.classifier import Classifier
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError, Topic
 from bot.content import load as load_content
@@ -33,6 +36,7 @@ from bot.evaluation import (
     read_samples,
     read_yaml,
 )
+from bot.language import LanguageModel
 from bot.reports import format_stats
 from bot.storage import SchemaError, Storage, StorageError
 from bot.values import LANGS, Lang
@@ -46,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        if getattr(args, "content", None) is not None:
+            settings = dataclasses.replace(settings, content_dir=args.content)
         logs.configure(settings.log_level, [settings.token, settings.webhook_secret])
         status: int = args.handler(args, settings)
         return status
@@ -67,6 +73,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _conversation(settings: Settings) -> Conversation:
     return Conversation.open(settings.content_dir, settings.model_cache_dir)
+
+
+def _preview(settings: Settings, out: TextIO) -> Conversation:
+    """The conversation on the content folder, drafts included (``run`` refuses them); says
+    so on ``out`` when there are drafts."""
+    content = load_content(settings.content_dir, preview=True)
+    drafts = [topic.id for topic in content.topics if topic.draft]
+    if drafts:
+        out.write(
+            f"Preview of {settings.content_dir}: {len(drafts)} drafted topics "
+            f"({', '.join(drafts)}) are not served by `run` until reviewed; "
+            "`validate` lists what is left.\n"
+        )
+    cache = settings.model_cache_dir
+    return Conversation(
+        content, Classifier.load_or_fit(content, cache), LanguageModel.load_or_fit(content, cache)
+    )
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,6 +150,10 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
     stats = asyncio.run(_with_storage(settings, lambda storage: storage.stats(recent=args.recent)))
     print(format_stats(stats, content, "en", html=False))
+    if args.chart is not None:
+        trends = asyncio.run(_with_storage(settings, lambda storage: storage.trends()))
+        args.chart.write_bytes(charts.render(trends))
+        print(f"chart written to {args.chart}")
     return 0
 
 
@@ -139,14 +166,14 @@ async def _with_storage(settings: Settings, action: Callable[[Storage], Awaitabl
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    conversation = _conversation(settings)
+    conversation = _preview(settings, sys.stdout)
     lines = (line for line in sys.stdin)
     terminal.chat(conversation, lines, sys.stdout, args.lang, prompt=sys.stdin.isatty())
     return 0
 
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:
-    conversation = _conversation(settings)
+    conversation = _preview(settings, sys.stderr)  # stdout is for the results
     texts = args.text or (line.strip() for line in sys.stdin if line.strip())
     for text in texts:
         reading, prediction = conversation.classify(text)
@@ -232,6 +259,37 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.importer import TranscriptError, read_transcript, write_drafts
+
+    try:
+        transcript = read_transcript(args.transcript.read_text(encoding="utf-8"))
+        result = write_drafts(transcript, args.transcript.name, settings.content_dir, args.out)
+    except (TranscriptError, FileExistsError, OSError) as exc:
+        print(f"import: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.out}: drafted {len(result.drafted)} topics ({', '.join(result.drafted)}) in "
+        f"{result.lang}; copied {', '.join(result.copied)}"
+    )
+    if result.missing:
+        print(f"left for translation: {', '.join(result.missing)}")
+    print(f"try it: python -m bot chat --content {args.out}")
+    return 0
+
+
+def _suggest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.suggestions import Asked, format_suggestions, suggest
+
+    conversation = _conversation(settings)
+    days = settings.keep_questions_days if args.days is None else args.days
+    since = datetime.now(UTC) - timedelta(days=days)
+    kept = asyncio.run(_with_storage(settings, lambda storage: storage.questions.unanswered(since)))
+    asked = [Asked(question.text, question.lang or "en") for question in kept]
+    print(format_suggestions(suggest(conversation, asked), days))
+    return 0
+
+
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
     content = load_content(settings.content_dir)
     _print_topics(content.topics, args.lang, args.json, sys.stdout)
@@ -254,23 +312,36 @@ def _print_topics(topics: Sequence[Topic], lang: Lang, as_json: bool, out: TextI
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # The commands that read the content take the folder here too (else BOT_CONTENT_DIR).
+    folder = argparse.ArgumentParser(add_help=False)
+    folder.add_argument(
+        "--content", type=Path, metavar="DIR", help="the content folder (default: intents/)"
+    )
 
-    run = commands.add_parser("run", help="run the bot on Telegram (polling, or webhook)")
+    run = commands.add_parser(
+        "run", parents=[folder], help="run the bot on Telegram (polling, or webhook)"
+    )
     run.set_defaults(handler=_run)
 
     health = commands.add_parser("health", help="exit 0 when the running bot is healthy")
     health.set_defaults(handler=_health)
 
-    chat = commands.add_parser("chat", help="talk to the bot in the terminal (no Telegram)")
+    chat = commands.add_parser(
+        "chat", parents=[folder], help="talk to the bot in the terminal; previews drafts"
+    )
     chat.add_argument("--lang", choices=LANGS, default="en", help="interface language")
     chat.set_defaults(handler=_chat)
 
-    classify = commands.add_parser("classify", help="classify each TEXT (or each stdin line)")
+    classify = commands.add_parser(
+        "classify", parents=[folder], help="classify each TEXT (or each stdin line)"
+    )
     classify.add_argument("--json", action="store_true", help="one JSON object per line")
     classify.add_argument("text", nargs="*", metavar="TEXT")
     classify.set_defaults(handler=_classify)
 
-    evaluate_cmd = commands.add_parser("evaluate", help="score the classifier on labelled YAML")
+    evaluate_cmd = commands.add_parser(
+        "evaluate", parents=[folder], help="score the classifier on labelled YAML"
+    )
     evaluate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
     evaluate_cmd.add_argument(
         "--plot", type=Path, metavar="FILE.png", help="draw the confusion matrix of the messages"
@@ -278,14 +349,18 @@ def _parser() -> argparse.ArgumentParser:
     evaluate_cmd.set_defaults(handler=_evaluate)
 
     calibrate_cmd = commands.add_parser(
-        "calibrate", help="choose the thresholds by cross-validation on the examples"
+        "calibrate",
+        parents=[folder],
+        help="choose the thresholds by cross-validation on the examples",
     )
     calibrate_cmd.add_argument(
         "--write", action="store_true", help="keep them in the content folder's thresholds.yaml"
     )
     calibrate_cmd.set_defaults(handler=_calibrate)
 
-    validate = commands.add_parser("validate", help="check intents/; non-zero exit on errors")
+    validate = commands.add_parser(
+        "validate", parents=[folder], help="check intents/; non-zero exit on errors and drafts"
+    )
     validate.set_defaults(handler=_validate)
 
     publish = commands.add_parser("publish", help="queue an update; the running bot delivers it")
@@ -297,9 +372,29 @@ def _parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", help="subscribers, deliveries, questions")
     stats.add_argument("--recent", type=int, default=10, help="unanswered questions to show")
+    stats.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help="also draw the last 14 days as a PNG"
+    )
     stats.set_defaults(handler=_stats)
 
-    topics = commands.add_parser("topics", help="list the topics")
+    drafting = commands.add_parser(
+        "import", help="draft a content folder from an interview transcript"
+    )
+    drafting.add_argument("transcript", type=Path, metavar="TRANSCRIPT")
+    drafting.add_argument("--out", type=Path, required=True, metavar="DIR")
+    drafting.set_defaults(handler=_import)
+
+    suggestions = commands.add_parser(
+        "suggest",
+        parents=[folder],
+        help="group unanswered questions; propose a topic and examples for each group",
+    )
+    suggestions.add_argument(
+        "--days", type=int, help="how far back (default: BOT_KEEP_QUESTIONS_DAYS, 30)"
+    )
+    suggestions.set_defaults(handler=_suggest)
+
+    topics = commands.add_parser("topics", parents=[folder], help="list the topics")
     topics.add_argument("--json", action="store_true", help="a JSON array")
     topics.add_argument("--lang", choices=LANGS, default="en")
     topics.set_defaults(handler=_topics)

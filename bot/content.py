@@ -10,7 +10,7 @@ import hashlib
 import re
 import string
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
@@ -76,8 +76,9 @@ UI_STRINGS: Final[Mapping[str, frozenset[str]]] = {
     ),
 }
 _TOPIC_KEYS: Final = frozenset(
-    {"id", "kind", "order", "title", "short", "long", "related", "examples"}
+    {"id", "kind", "order", "title", "short", "long", "related", "examples", "draft"}
 )
+_OPTIONAL_KEYS: Final = frozenset({"draft"})
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _NUMBER = re.compile(r"\d+")
 _KO_NUMBER = re.compile(r"\d+(?![\d월])")
@@ -104,6 +105,7 @@ class Topic:
     long: Mapping[Lang, str]
     related: tuple[str, ...]
     examples: Mapping[Lang, tuple[str, ...]]
+    draft: bool = False  # made by ``import``, not reviewed yet: previewed, never served
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,12 @@ class Content:
         return self.ui[key][lang].format(**fields)
 
 
-def load(directory: Path) -> Content:
-    """Load ``directory``; raise ContentError listing every problem found."""
+def load(directory: Path, *, preview: bool = False) -> Content:
+    """Load ``directory``; raise ContentError listing every problem found.
+
+    A drafted topic (``draft: true``) is a problem, ``file: draft, needs review``, unless
+    ``preview``: then it loads, its missing translations standing in from a language it has.
+    """
     problems: list[str] = []
     if not directory.is_dir():
         raise ContentError([f"{directory}: not a directory"])
@@ -170,10 +176,18 @@ def load(directory: Path) -> Content:
     negatives = _negatives(raw.pop(f"{NEGATIVE_ID}.yaml", None), problems)
     topics: list[Topic] = []
     seen: dict[str, str] = {}
-    for name, data in raw.items():
-        topic = _topic(name, data, problems)
+    for name, fields in raw.items():
+        filled: frozenset[Lang] = frozenset()
+        if _is_draft(fields) and not preview:
+            problems.append(f"{name}: draft, needs review")
+        elif _is_draft(fields):
+            fields, filled = _filled_for_preview(fields)
+        topic = _topic(name, fields, problems)
         if topic is None:
             continue
+        if filled:  # stand-in texts may show; stand-in examples would teach a wrong language
+            examples = {lang: items for lang, items in topic.examples.items() if lang not in filled}
+            topic = replace(topic, examples=examples)
         if topic.id in seen:
             problems.append(f"{name}: duplicate topic id {topic.id!r} (also in {seen[topic.id]})")
             continue
@@ -198,8 +212,11 @@ def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
         return None
     for key in sorted(set(data) - _TOPIC_KEYS):
         problems.append(f"{name}: unknown field {key!r}")
-    for key in sorted(_TOPIC_KEYS - set(data)):
+    for key in sorted(_TOPIC_KEYS - _OPTIONAL_KEYS - set(data)):
         problems.append(f"{name}: missing field {key!r}")
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        problems.append(f"{name}: draft must be true or false")
     topic_id = data.get("id")
     if not isinstance(topic_id, str) or not _ID.match(topic_id):
         problems.append(f"{name}: id must be lowercase letters, digits and _, got {topic_id!r}")
@@ -249,6 +266,7 @@ def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
         long=long,
         related=tuple(related),
         examples=examples,
+        draft=bool(draft),
     )
 
 
@@ -380,3 +398,33 @@ def _alllists_per_language(
     for topic in topics:
         yield f"{topic.id}.yaml", [text for items in topic.examples.values() for text in items]
     yield f"{NEGATIVE_ID}.yaml", [text for items in negatives.values() for text in items]
+
+
+# ----------------------------------------------------------------------------- previews
+
+
+def _is_draft(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("draft") is True
+
+
+def _filled_for_preview(data: dict[str, Any]) -> tuple[dict[str, Any], frozenset[Lang]]:
+    """A draft with each language it lacks filled from the first language it has, so that an
+    editor can chat with it before translating; return it and the languages whose examples
+    were filled."""
+    filled: set[Lang] = set()
+    data = dict(data)
+    for field_name in ("title", "short", "long", "examples"):
+        value = data.get(field_name)
+        if not isinstance(value, dict):
+            continue
+        present = [lang for lang in LANGS if value.get(lang)]
+        if not present:
+            continue
+        value = dict(value)
+        for lang in LANGS:
+            if not value.get(lang):
+                value[lang] = value[present[0]]
+                if field_name == "examples":
+                    filled.add(lang)
+        data[field_name] = value
+    return data, frozenset(filled)

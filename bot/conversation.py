@@ -118,8 +118,10 @@ class Conversation:
             if context is not None:
                 if self.followups.asks_more(reading.text, context, switch_to, clear):
                     return self._follow_up(context, lang, ui, following, prediction)
-            elif self.followups.asks_more(reading.text, None, None):
-                return self.notice("followup_what", lang, menu=True)  # "and when?" from nowhere
+            elif prediction.confidence < SURE_CHAT or prediction.topic is None:
+                # "and when?" from nowhere; "what is this bot?" is sure of its topic
+                if self.followups.asks_more(reading.text, None, None):
+                    return self.notice("followup_what", lang, menu=True)
         if prediction.topic is None:
             return self._out_of_scope(lang, ui, prediction)
         topic_id = prediction.topic

@@ -56,18 +56,29 @@ class Evidence:
             for text in texts:
                 for stem in _stems(_TAGS.sub(" ", text)):
                     users.setdefault(stem, set()).add(topic.id)
+        # A word readers use when asking about other topics too ("나라", "people") is no
+        # evidence, however few answers happen to use it.
+        asked: dict[str, set[str]] = {}
+        for topic in self._content.topics:
+            for items in topic.examples.values():
+                for text in items:
+                    for stem in _stems(text):
+                        asked.setdefault(stem, set()).add(topic.id)
         common = self._common
         return {
-            stem: next(iter(topics))
+            stem: owner
             for stem, topics in users.items()
-            if len(topics) == 1 and stem not in common
+            if len(topics) == 1
+            and stem not in common
+            and asked.get(stem, set()) <= {owner := next(iter(topics))}
         }
 
     @functools.cached_property
     def _common(self) -> frozenset[str]:
-        """Stems of off-topic examples, chit-chat and follow-up words: never evidence."""
+        """Stems of chit-chat examples and follow-up words: never evidence. (Off-topic examples
+        may share an answer's word, "ticket"; the classifier weighs those.)"""
         rules = self._content.followups
-        texts = [text for items in self._content.negatives.values() for text in items]
+        texts: list[str] = []
         for topic in self._content.topics:
             if topic.kind != "interview":
                 texts.extend(text for items in topic.examples.values() for text in items)
@@ -81,17 +92,23 @@ class Evidence:
         Where the classifier is sure of an interview topic, or of chit-chat, or sure that no
         topic fits, it stands. Otherwise the topic the answers' words point at is taken when
         the classifier ranks it among its two best, or ranks only chit-chat above it (a
-        freshly imported interview has few examples: "good" reads as a greeting).
+        freshly imported interview has few examples: "good" reads as a greeting). A sure
+        refusal stands too, unless the evidence is strong (see ``_strong``).
         """
         hint = self.hint(text)
-        if hint is None or prediction.none >= MAJORITY:
+        best = prediction.alternatives[0][0] if prediction.alternatives else None
+        if hint is None or (prediction.none >= MAJORITY and not self._strong(text, hint, best)):
             return prediction
         chat = {topic.id for topic in self._content.topics if topic.kind != "interview"}
         ranked = [topic for topic, _ in prediction.alternatives]
         if prediction.topic in chat:
             if prediction.confidence >= SURE_CHAT:
                 return prediction
-        elif prediction.topic is not None and not prediction.ambiguous:
+        elif prediction.topic is not None and (
+            not prediction.ambiguous or (not set(ranked[:2]) & chat and hint.topic != ranked[0])
+        ):
+            # Sure; or two topics close and the answers' words back the runner-up: the
+            # message names both ("students and flights"), so "did you mean" is right.
             return prediction
         above = ranked[: ranked.index(hint.topic)] if hint.topic in ranked else ranked
         if hint.topic not in ranked[:2] and not set(above) <= chat:
@@ -101,6 +118,43 @@ class Evidence:
         return Prediction(
             hint.topic, score, ((hint.topic, score), *others[:2]), False, prediction.none
         )
+
+    def _strong(self, text: str, hint: Hint, best: str | None) -> bool:
+        """No word only off-topic messages use, and two or more of the topic's own words ("the
+        budget of the tram project"); for a draft topic, whose few examples were made by
+        ``import``, one word is enough when the classifier ranks that topic first too
+        ("compensation for shopkeepers"): the out-of-scope examples outnumber its examples,
+        and the answers' words are the better judge until an editor writes some."""
+        if _stems(text) & self._off_topic_only:
+            return False
+        topic = self._content.topic(hint.topic)
+        drafted = topic is not None and topic.draft
+        return len(hint.words) >= 2 or (drafted and hint.topic == best)
+
+    @functools.cached_property
+    def _off_topic_only(self) -> frozenset[str]:
+        """Stems that off-topic examples use and no topic does (title, answers, examples)."""
+        used = {
+            stem
+            for topic in self._content.topics
+            for field in (topic.title, topic.short, topic.long)
+            for text in field.values()
+            for stem in _stems(_TAGS.sub(" ", text))
+        }
+        used.update(
+            stem
+            for topic in self._content.topics
+            for items in topic.examples.values()
+            for text in items
+            for stem in _stems(text)
+        )
+        negative = {
+            stem
+            for items in self._content.negatives.values()
+            for text in items
+            for stem in _stems(text)
+        }
+        return frozenset(negative - used)
 
     def hint(self, text: str) -> Hint | None:
         """The topic ``text``'s distinctive words point at, when they point at one only."""

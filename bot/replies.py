@@ -156,3 +156,4 @@ class Reply:
     prediction: Prediction | None = None
     toast: str | None = None  # a short notice on the pressed button (callback answer)
     articles: tuple[Article, ...] = ()  # for an inline query, best first
+    photo: bytes | None = None  # a PNG sent after the text (the editors' /stats chart)

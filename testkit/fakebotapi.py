@@ -18,6 +18,8 @@ or posts them to the webhook (``post_webhook``); keeps the bot's messages as edi
 ``block``). It checks what Telegram checks where bots go wrong: message length, HTML markup
 (see ``parse_html``), callback_data size, "message is not modified", replying to or editing
 a missing message, answering a callback query twice, command names, description lengths.
+A photo (``sendPhoto``) comes as a multipart upload; its bytes are kept (``Call.photo``) and
+must be a PNG or JPEG of at most 10 MB.
 """
 
 from __future__ import annotations
@@ -46,11 +48,17 @@ MAX_INLINE_RESULTS = 50
 MAX_RESULT_ID = 64  # bytes
 MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
+MAX_CAPTION = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo uploaded by a bot
+#: What an uploaded photo starts with: Telegram decodes PNG and JPEG (else IMAGE_PROCESS_FAILED).
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+#: Form fields that may carry an uploaded file (multipart/form-data); any other upload is refused.
+_UPLOAD_KEYS = frozenset({"photo"})
 DEFAULT_GROUP_USER_ID = 10_001
 
 #: Form fields kept as sent: PTB JSON-encodes every other value, and a text may look like JSON.
 _TEXT_KEYS = frozenset(
-    {"text", "parse_mode", "callback_query_id", "description", "short_description",
+    {"text", "caption", "parse_mode", "callback_query_id", "description", "short_description",
      "language_code", "url", "secret_token", "inline_query_id"}
 )  # fmt: skip
 _DESCRIPTIONS = {
@@ -111,8 +119,18 @@ class Call:
         text = self.params.get("text")
         return text if isinstance(text, str) else None
 
+    @property
+    def photo(self) -> bytes | None:
+        """The bytes of an uploaded ``photo`` (sendPhoto), if any."""
+        photo = self.params.get("photo")
+        return photo if isinstance(photo, bytes) else None
+
     def __str__(self) -> str:
-        shown = {k: v for k, v in self.params.items() if k != "reply_markup"}
+        shown = {
+            k: f"<{len(v)} bytes>" if isinstance(v, bytes) else v
+            for k, v in self.params.items()
+            if k != "reply_markup"
+        }
         body = json.dumps(shown, ensure_ascii=False, default=repr)
         if len(body) > 160:
             body = body[:157] + "..."
@@ -768,6 +786,33 @@ class FakeBotAPI:
         self._bot_messages.setdefault(chat_id, {})[message["message_id"]] = message
         return copy.deepcopy(message)
 
+    async def _m_sendphoto(self, params: dict[str, Any]) -> Any:
+        chat_id, chat = self._chat(params)
+        photo = params.get("photo")
+        if not isinstance(photo, bytes):
+            # A file_id or URL would need a file store; the bot only uploads its own charts.
+            raise _bad("the fake Bot API takes a photo only as a multipart upload")
+        if not photo or len(photo) > MAX_PHOTO_BYTES:
+            raise _bad("PHOTO_INVALID" if not photo else "file is too big")
+        if not photo.startswith(_IMAGE_SIGNATURES):
+            raise _bad("IMAGE_PROCESS_FAILED")
+        message: dict[str, Any] = {
+            "message_id": self._new_message_id(chat_id),
+            "from": dict(self.bot_user),
+            "chat": dict(chat),
+            "date": int(time.time()),
+            "photo": [_photo_size(photo, len(self.calls))],
+        }
+        if params.get("caption"):
+            caption, entities = self._render({**params, "text": params["caption"]})
+            if len(caption) > MAX_CAPTION:
+                raise _bad("message caption is too long")
+            message["caption"] = caption
+            _set_or_drop(message, "caption_entities", entities or None)
+        _set_or_drop(message, "reply_markup", self._markup(params))
+        self._bot_messages.setdefault(chat_id, {})[message["message_id"]] = message
+        return copy.deepcopy(message)
+
     async def _m_editmessagetext(self, params: dict[str, Any]) -> Any:
         text, entities = self._render(params)
         markup = self._markup(params)
@@ -872,19 +917,37 @@ def _set_or_drop(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
+def _photo_size(photo: bytes, serial: int) -> dict[str, Any]:
+    """The PhotoSize Telegram answers for an upload; a PNG's size is read from its header."""
+    width = height = 0
+    if photo.startswith(_IMAGE_SIGNATURES[0]) and len(photo) >= 24:
+        width, height = int.from_bytes(photo[16:20]), int.from_bytes(photo[20:24])
+    return {
+        "file_id": f"fake-photo-{serial}",
+        "file_unique_id": f"photo{serial}",
+        "width": width,
+        "height": height,
+        "file_size": len(photo),
+    }
+
+
 def _without_reply(message: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy({k: v for k, v in message.items() if k != "reply_to_message"})
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:
-    """The query string and form fields, decoded (PTB posts forms; it uploads nothing here)."""
+    """The query string and form fields, decoded; an uploaded photo as its bytes (PTB posts
+    a form, multipart when it uploads a file)."""
     fields: dict[str, Any] = dict(request.query)
     if request.can_read_body:
         fields.update(await request.post())
     params: dict[str, Any] = {}
     for key, value in fields.items():
+        if isinstance(value, web.FileField) and key in _UPLOAD_KEYS:
+            params[key] = value.file.read()
+            continue
         if not isinstance(value, str):
-            raise _bad(f"the fake Bot API takes no file uploads ({key})")
+            raise _bad(f"the fake Bot API takes no file upload as {key!r}")
         params[key] = value
         if key not in _TEXT_KEYS:
             with contextlib.suppress(ValueError):

@@ -546,6 +546,24 @@ async def test_stats_shows_the_figures_to_editors(
     assert "who won the champions league &lt;yesterday&gt;?" in reply
 
 
+async def test_stats_sends_editors_a_chart_photo_after_the_figures(
+    app: BotApplication, server: FakeBotAPI, store: Storage
+) -> None:
+    await store.chats.follow(2001, None, "en")
+    await ask(server, "are there direct flights to Seoul?", 3001)
+    await ask(server, "who won the champions league yesterday?", 3002)
+
+    await ask(server, "/stats", ADMIN)
+    [photo] = await server.wait_sent(ADMIN, method="sendPhoto")
+    assert [call.method for call in server.sent(ADMIN)] == ["sendMessage", "sendPhoto"]
+    data = photo.photo
+    assert data is not None and data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert 10_000 < len(data) < 1_000_000
+    sent = photo.result["photo"][0]
+    assert (sent["width"], sent["height"], sent["file_size"]) == (1200, 800, len(data))
+    assert not server.sent(3001, method="sendPhoto"), "readers get no charts"
+
+
 async def test_cli_publish_queues_and_the_running_bot_delivers(
     app: BotApplication,
     server: FakeBotAPI,

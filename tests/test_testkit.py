@@ -231,3 +231,20 @@ async def test_webhook(server: FakeBotAPI, bot: Bot) -> None:
         await bot.get_updates()
     await bot.delete_webhook(drop_pending_updates=True)
     assert await bot.get_updates() == () and server.webhook["url"] == ""
+
+
+async def test_send_photo_takes_a_multipart_png_and_refuses_other_bytes(
+    server: FakeBotAPI,
+) -> None:
+    """sendPhoto as python-telegram-bot uploads it: the bytes are kept, a non-image refused."""
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4) + (480).to_bytes(4)
+    async with Bot(server.token, base_url=server.base_url) as bot:
+        message = await bot.send_photo(
+            1001, png + b"rest", caption="<b>chart</b>", parse_mode="HTML"
+        )
+        assert message.photo[0].width == 640 and message.caption == "chart"
+        with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+            await bot.send_photo(1001, b"GIF89a not a photo")
+    [call] = server.sent(1001, method="sendPhoto")
+    assert call.photo == png + b"rest"
+    assert "<" + str(len(png) + 4) + " bytes>" in str(call)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import replace
 
-from bot import bulletins
+from bot import bulletins, charts
 from bot.bulletins import EVERYONE, Refusal, Refused
 from bot.chat.memory import Chat
 from bot.chat.question_log import QuestionLog
@@ -55,11 +57,23 @@ class Editors:
         )
 
     async def stats(self, chat: Chat, command: Command) -> Reply:
-        """``/stats``: subscribers, deliveries, questions."""
+        """``/stats``: subscribers, deliveries, questions; the last two weeks as a chart."""
         if refusal := self._refuse(chat, command):
             return refusal
         await self._questions.flush()
-        return self._conversation.stats(await self._storage.stats(), chat.ui)
+        reply = self._conversation.stats(await self._storage.stats(), chat.ui)
+        chart = await self._chart()
+        return replace(reply, photo=chart) if chart is not None else reply
+
+    async def _chart(self) -> bytes | None:
+        """The chart as a PNG; None (the figures still go out) when it cannot be drawn."""
+        trends = await self._storage.trends()
+        try:
+            # Drawing takes a second of CPU: in a thread, so other chats are not kept waiting.
+            return await asyncio.to_thread(charts.render, trends)
+        except ImportError as exc:  # an install without matplotlib
+            logger.warning("No chart for /stats: %s", exc)
+            return None
 
     def _refuse(self, chat: Chat, command: Command) -> Reply | None:
         """A refusal for anyone not in ``BOT_ADMIN_IDS``; None for an editor."""

@@ -8,9 +8,9 @@ from typing import Final
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.replies import Reply
+from bot.replies import Reply, ReplyKind
 from bot.storage import QuestionStore
-from bot.storage.records import Question
+from bot.storage.records import Outcome, Question
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class QuestionLog:
             return  # empty messages are not questions
         topic = reply.prediction.topic
         self._pending.append(
-            Question(topic, reply.lang, None if topic else text, datetime.now(UTC))
+            Question(topic, reply.lang, None if topic else text, datetime.now(UTC), _outcome(reply))
         )
 
     async def flush(self) -> None:
@@ -44,3 +44,12 @@ class QuestionLog:
                 logger.warning(
                     "Dropped %d question statistics the database refused: %s", len(batch), exc
                 )
+
+
+def _outcome(reply: Reply) -> Outcome:
+    """How the reader was met: a topic list is neither an answer nor a refusal."""
+    if reply.kind is ReplyKind.SUGGESTIONS:
+        return Outcome.SUGGESTED
+    if reply.kind is ReplyKind.OUT_OF_SCOPE or reply.prediction is None or not reply.topic:
+        return Outcome.REFUSED
+    return Outcome.ANSWERED

@@ -38,6 +38,9 @@ async def send(message: Message, reply: Reply) -> None:
     await message.reply_text(
         rendering.text(reply), reply_markup=rendering.keyboard(reply), do_quote=False
     )
+    if reply.photo is not None:
+        # After the text: a caption holds only 1024 characters, the figures may need more.
+        await message.reply_photo(reply.photo, do_quote=False)
 
 
 async def show(query: CallbackQuery, reply: Reply) -> None:

@@ -8,7 +8,8 @@ Modules, one job each: ``database`` (engine set-up, transactions), ``tables`` (t
 schema), ``columns`` (shared column types), ``schema`` (upgrades by Alembic; its revisions
 are in ``migrations``), ``failures`` (why a database cannot be opened), ``records``
 (what the stores return), ``checks`` (values refused before they are stored), and the
-stores: ``chats``, ``outbox``, ``questions``, ``statistics``.
+stores: ``chats``, ``outbox``, ``questions``, ``statistics``, ``trends`` (per day, for
+charts).
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from bot.storage.records import (
     ChatState,
     Delivery,
     DeliveryStatus,
+    Outcome,
     PublishResult,
     Question,
     RecentQuestion,
     Stats,
+    Trends,
 )
 from bot.storage.schema import SchemaError, head, upgrade
 from bot.storage.statistics import read_stats
+from bot.storage.trends import read_trends
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,10 @@ class Storage:
         """Subscriber, bulletin, delivery and question figures, from one snapshot."""
         return await read_stats(self.db, recent)
 
+    async def trends(self, days: int = 14) -> Trends:
+        """Questions per topic per day, their outcomes and subscribers, for the charts."""
+        return await read_trends(self.db, days)
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.db.close()
@@ -88,6 +96,7 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "OutboxStore",
+    "Outcome",
     "PublishResult",
     "Question",
     "QuestionStore",
@@ -96,6 +105,7 @@ __all__ = [
     "Stats",
     "Storage",
     "StorageError",
+    "Trends",
     "head",
     "upgrade",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.values import Context, Following, Lang
@@ -17,6 +17,19 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class Outcome(StrEnum):
+    """How a question was met; the values are stored in ``questions.outcome``."""
+
+    ANSWERED = "answered"
+    SUGGESTED = "suggested"  # a "did you mean" list of topics
+    REFUSED = "refused"  # out of scope
+
+    @staticmethod
+    def by_topic(topic: str | None) -> Outcome:
+        """A question whose outcome was not recorded: answered when it has a topic."""
+        return Outcome.ANSWERED if topic else Outcome.REFUSED
 
 
 @dataclass(frozen=True)
@@ -92,9 +105,27 @@ class ChatState:
 
 @dataclass(frozen=True)
 class Question:
-    """A question to count: its topic (None: unanswered, text kept), language and time."""
+    """A question to count: its topic (None: unanswered, text kept), language, time and
+    outcome (None: read from the topic, answered or refused)."""
 
     topic: str | None
     lang: Lang
     text: str | None
     at: datetime
+    outcome: Outcome | None = None
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Figures per day for the charts, over ``days`` (oldest first, UTC dates).
+
+    ``asked`` counts the questions per topic per day (None: out of scope), one number per
+    day; ``outcomes`` counts the period's questions by outcome; ``subscribers`` is the number
+    of chats subscribed at the end of each day, by when they first came (the store keeps no
+    date of leaving, so a chat that left counts on no day).
+    """
+
+    days: tuple[date, ...]
+    asked: Mapping[str | None, tuple[int, ...]]
+    outcomes: Mapping[Outcome, int]
+    subscribers: tuple[int, ...]

@@ -103,6 +103,8 @@ questions = Table(
     Column("lang", String(2), nullable=False),
     Column("text", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
+    # answered | suggested | refused; None in rows older than revision 0003 (read by topic).
+    Column("outcome", String(9), nullable=True),
     # prune_questions() and the recent list go by age.
     Index("ix_questions_created_at", "created_at"),
 )
