@@ -105,10 +105,10 @@ class Evidence:
             if prediction.confidence >= SURE_CHAT:
                 return prediction
         elif prediction.topic is not None and (
-            not prediction.ambiguous or (not set(ranked[:2]) & chat and hint.topic != ranked[0])
+            not prediction.ambiguous or not set(ranked[:2]) & chat
         ):
-            # Sure; or two topics close and the answers' words back the runner-up: the
-            # message names both ("students and flights"), so "did you mean" is right.
+            # Sure; or two interview topics close: the message may name both ("students and
+            # flights", where only "flights" is one answer's own word): "did you mean" is right.
             return prediction
         above = ranked[: ranked.index(hint.topic)] if hint.topic in ranked else ranked
         if hint.topic not in ranked[:2] and not set(above) <= chat:
