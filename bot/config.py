@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Final
 
 DEFAULT_API_BASE_URL: Final = "https://api.telegram.org/bot"
+MIN_LEASE: Final = 1.0
 _PACKAGE_ROOT: Final = Path(__file__).resolve().parent.parent
 
 
@@ -60,7 +61,7 @@ class Settings:
     port: int = 8080
     log_level: int = logging.INFO
     delivery_rate: float | None = 25.0  # messages per second from this process; None: no limit
-    delivery_lease: float = 60.0
+    delivery_lease: float = 10.0  # seconds; renewed while the worker lives
     keep_questions_days: int = 30
     context_minutes: float = 30.0  # how long a chat's last answer stays its context
     content_dir: Path = field(default_factory=lambda: project_root() / "intents")
@@ -89,7 +90,7 @@ class Settings:
             port=_port(env.get("BOT_PORT", "8080")),
             log_level=level,
             delivery_rate=_number("BOT_DELIVERY_RATE", env.get("BOT_DELIVERY_RATE", "25")) or None,
-            delivery_lease=_number("BOT_DELIVERY_LEASE", env.get("BOT_DELIVERY_LEASE", "60")),
+            delivery_lease=_lease(env.get("BOT_DELIVERY_LEASE", "10")),
             keep_questions_days=int(
                 _number("BOT_KEEP_QUESTIONS_DAYS", env.get("BOT_KEEP_QUESTIONS_DAYS", "30"))
             ),
@@ -140,6 +141,14 @@ def _number(name: str, raw: str) -> float:
     if value < 0:
         raise ConfigError(f"{name}: must not be negative")
     return value
+
+
+def _lease(raw: str) -> float:
+    lease = _number("BOT_DELIVERY_LEASE", raw)
+    if lease < MIN_LEASE:
+        # Renewed several times a lease: shorter ones would be all renewals.
+        raise ConfigError(f"BOT_DELIVERY_LEASE: must be at least {MIN_LEASE:g} second")
+    return lease
 
 
 def _port(raw: str) -> int:
