@@ -26,6 +26,7 @@ from bot.delivery.worker import Limits
 from bot.handlers.commands import READER_COMMANDS
 from bot.services import BotData
 from bot.storage import Storage
+from bot.storage.leadership import Leadership
 from bot.values import DEFAULT_LANG, LANGS
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,12 @@ async def _write_behind(chats: ChatService) -> None:
 
 
 async def _deliver(application: BotApplication, storage: Storage) -> None:
+    """Run the delivery worker while this process leads delivery (one process per bot, so
+    one rate for the bot however many replicas there are)."""
+    await Leadership(storage.db).lead(lambda: _run_worker(application, storage))
+
+
+async def _run_worker(application: BotApplication, storage: Storage) -> None:
     """Run the delivery worker on a bot of its own, so bulk sends never take the
     connections that interactive replies use."""
     settings = application.bot_data.settings
