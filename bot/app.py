@@ -23,6 +23,7 @@ from bot.config import ConfigError, Settings
 from bot.conversation import Conversation
 from bot.delivery.sender import WORKER_CONNECTIONS, telegram_worker, worker_bot
 from bot.delivery.worker import Limits
+from bot.flood import FloodControl
 from bot.handlers.commands import READER_COMMANDS
 from bot.services import BotData
 from bot.storage import Storage
@@ -47,8 +48,11 @@ def bot_defaults() -> Defaults:
     )
 
 
-def build_application(settings: Settings, conversation: Conversation) -> BotApplication:
-    """Build the application for ``settings``, serving ``conversation``."""
+def build_application(
+    settings: Settings, conversation: Conversation, flood: FloodControl | None = None
+) -> BotApplication:
+    """Build the application for ``settings``, serving ``conversation``; replies wait out
+    flood control through ``flood`` (Telegram's limits by default)."""
     base_url = settings.api_base_url
     application: BotApplication = (
         Application.builder()
@@ -62,6 +66,8 @@ def build_application(settings: Settings, conversation: Conversation) -> BotAppl
         # of them cost more CPU under load than they save in waiting (see benchmarks/e2e.py).
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(CONNECTION_POOL_SIZE)
+        # Replies wait for a group's place and after RetryAfter, rather than being lost.
+        .rate_limiter(flood or FloodControl())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

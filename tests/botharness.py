@@ -11,6 +11,7 @@ from bot import callback_data
 from bot.app import BotApplication, build_application, webhook_options
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.flood import FloodControl
 from bot.replies import Action
 from testkit.fakebotapi import Call, FakeBotAPI
 
@@ -28,11 +29,15 @@ def settings_for(server: FakeBotAPI, state_dir: Path, **env: str) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    server: FakeBotAPI, conversation: Conversation, state_dir: Path, **env: str
+    server: FakeBotAPI,
+    conversation: Conversation,
+    state_dir: Path,
+    flood: FloodControl | None = None,
+    **env: str,
 ) -> AsyncIterator[BotApplication]:
     """Start the bot like ``run_polling`` (post_init included) and stop it on exit."""
     settings = settings_for(server, state_dir, **env)
-    application = build_application(settings, conversation)
+    application = build_application(settings, conversation, flood)
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
