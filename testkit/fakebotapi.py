@@ -862,7 +862,8 @@ def _at_most(params: dict[str, Any], key: str, limit: int) -> bool:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # ASCII with \u escapes, as Telegram answers: it can carry a lone surrogate too.
+    return json.dumps(value)
 
 
 def _set_or_drop(target: dict[str, Any], key: str, value: Any) -> None:
