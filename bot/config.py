@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Final
 
 DEFAULT_API_BASE_URL: Final = "https://api.telegram.org/bot"
 MIN_LEASE: Final = 1.0
+_TOKEN_SHAPE: Final = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 _PACKAGE_ROOT: Final = Path(__file__).resolve().parent.parent
 
 
@@ -103,6 +105,11 @@ class Settings:
         """Return the bot token, or fail with a message that says how to set it."""
         if not self.token:
             raise ConfigError("BOT_TOKEN: not set (get a token from @BotFather and export it)")
+        if not _TOKEN_SHAPE.fullmatch(self.token.reveal()):
+            raise ConfigError(
+                "BOT_TOKEN: not a bot token (one is digits, a colon, then letters, digits, - "
+                "and _); copy it again from @BotFather"
+            )
         return self.token
 
     @property
