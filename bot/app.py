@@ -9,7 +9,6 @@ import socket
 import time
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlparse
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -17,9 +16,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
-from bot import handlers
+from bot import handlers, webhook
 from bot.chat.service import ChatService
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.conversation import Conversation
 from bot.delivery.sender import WORKER_CONNECTIONS, telegram_worker, worker_bot
 from bot.delivery.worker import Limits
@@ -207,29 +206,12 @@ def is_healthy(path: Path, now: float | None = None) -> bool:
     return age <= HEALTHY_WITHIN
 
 
-def webhook_options(settings: Settings, listen: str = "0.0.0.0") -> dict[str, Any]:  # noqa: S104
-    """The webhook server's options: Telegram must send the secret token on every request."""
-    if not settings.webhook_url:
-        raise ConfigError("BOT_WEBHOOK_URL: not set")
-    if not settings.webhook_secret:
-        raise ConfigError("BOT_WEBHOOK_SECRET: required in webhook mode")
-    return {
-        "listen": listen,
-        "port": settings.port,
-        "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret.reveal(),
-        "allowed_updates": Update.ALL_TYPES,
-    }
-
-
 def run(settings: Settings, conversation: Conversation) -> None:
     """Run the bot until SIGINT/SIGTERM: a webhook when configured, else long polling."""
     application = build_application(settings, conversation)
     if settings.webhook_url:
-        options = webhook_options(settings)
-        logger.info("Starting in webhook mode on port %s", settings.port)
-        application.run_webhook(**options)
+        logger.info("Starting in webhook mode")
+        webhook.run(application, webhook.Webhook.of(settings))
     else:
         logger.info("Starting in polling mode")
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -61,6 +61,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: Secret | None = None
     port: int = 8080
+    listen: str = "127.0.0.1"  # the webhook's bind address (the image sets 0.0.0.0)
     log_level: int = logging.INFO
     delivery_rate: float | None = 25.0  # messages per second from this process; None: no limit
     delivery_lease: float = 10.0  # seconds; renewed while the worker lives
@@ -90,6 +91,7 @@ class Settings:
             webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
             webhook_secret=Secret(secret) if secret else None,
             port=_port(env.get("BOT_PORT", "8080")),
+            listen=env.get("BOT_LISTEN", "").strip() or "127.0.0.1",
             log_level=level,
             delivery_rate=_number("BOT_DELIVERY_RATE", env.get("BOT_DELIVERY_RATE", "25")) or None,
             delivery_lease=_lease(env.get("BOT_DELIVERY_LEASE", "10")),

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from bot import callback_data
-from bot.app import BotApplication, build_application, webhook_options
+from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.flood import FloodControl
 from bot.replies import Action
+from bot.webhook import Webhook, WebhookServer
 from testkit.fakebotapi import Call, FakeBotAPI
 
 
@@ -42,15 +43,19 @@ async def running_bot(
     if application.post_init:
         await application.post_init(application)
     updater: Any = application.updater
-    if settings.webhook_url:
-        await updater.start_webhook(**webhook_options(settings, listen="127.0.0.1"))
+    server = WebhookServer(application, Webhook.of(settings)) if settings.webhook_url else None
+    if server is not None:
+        await server.start()
     else:
         await updater.start_polling(poll_interval=0, timeout=1)
     await application.start()
     try:
         yield application
     finally:
-        await updater.stop()
+        if server is not None:
+            await server.stop()
+        else:
+            await updater.stop()
         await application.stop()
         if application.post_stop:
             await application.post_stop(application)
