@@ -24,6 +24,8 @@ from bot.delivery.sender import WORKER_CONNECTIONS, telegram_worker, worker_bot
 from bot.delivery.worker import Limits
 from bot.flood import FloodControl
 from bot.handlers.commands import READER_COMMANDS
+from bot.metrics import Metrics
+from bot.metrics_server import MetricsServer
 from bot.services import BotData
 from bot.storage import Storage
 from bot.storage.leadership import Leadership
@@ -40,6 +42,26 @@ HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
 
 
+class MeteredApplication(Application[Any, Any, Any, Any, BotData, Any]):
+    """The application, counting every update by kind and timing its handling."""
+
+    async def process_update(self, update: object) -> None:
+        """Handle ``update`` as usual, recording its kind and how long it took."""
+        metrics = self.bot_data.metrics
+        metrics.update(_kind(update))
+        started = time.monotonic()
+        try:
+            await super().process_update(update)
+        finally:
+            metrics.reply_seconds.observe(time.monotonic() - started)
+
+
+def _kind(update: object) -> str:
+    if not isinstance(update, Update):
+        return "other"
+    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None)), "other")
+
+
 def bot_defaults() -> Defaults:
     """Every message is Telegram HTML, without link previews."""
     return Defaults(
@@ -48,13 +70,21 @@ def bot_defaults() -> Defaults:
 
 
 def build_application(
-    settings: Settings, conversation: Conversation, flood: FloodControl | None = None
+    settings: Settings,
+    conversation: Conversation,
+    flood: FloodControl | None = None,
+    metrics: Metrics | None = None,
 ) -> BotApplication:
     """Build the application for ``settings``, serving ``conversation``; replies wait out
-    flood control through ``flood`` (Telegram's limits by default)."""
+    flood control through ``flood`` (Telegram's limits by default); what it measures goes
+    to ``metrics`` (a registry of its own by default)."""
+    metrics = metrics or Metrics()
+    if flood is None:
+        flood = FloodControl(on_wait=lambda seconds: metrics.flood_wait("reply", seconds))
     base_url = settings.api_base_url
     application: BotApplication = (
         Application.builder()
+        .application_class(MeteredApplication)
         .token(settings.require_token().reveal())
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
@@ -66,13 +96,14 @@ def build_application(
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(CONNECTION_POOL_SIZE)
         # Replies wait for a group's place and after RetryAfter, rather than being lost.
-        .rate_limiter(flood or FloodControl())
+        .rate_limiter(flood)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.settings = settings
+    application.bot_data.metrics = metrics
     application.bot_data.serve(conversation)
     handlers.register(application)
     return application
@@ -91,6 +122,27 @@ async def _post_init(application: BotApplication) -> None:
     )
     data.tasks.append(asyncio.create_task(_deliver(application, storage), name="delivery-worker"))
     data.tasks.append(asyncio.create_task(_write_behind(chats), name="write-behind"))
+    if settings.metrics_port is not None:
+        await _serve_metrics(application, storage, settings.metrics_port)
+
+
+async def _serve_metrics(application: BotApplication, storage: Storage, port: int) -> None:
+    """Serve /metrics and /healthz on ``port`` until ``_post_shutdown``."""
+    data = application.bot_data
+    settings = data.settings
+
+    async def refresh() -> None:
+        data.metrics.outbox(await storage.outbox.count_by_status())
+
+    server = MetricsServer(
+        data.metrics,
+        refresh,
+        lambda: is_healthy(settings.heartbeat_file),
+        settings.listen,
+        port,
+    )
+    await server.start()
+    data.stop_serving_metrics = server.stop
 
 
 async def _write_behind(chats: ChatService) -> None:
@@ -126,7 +178,15 @@ async def _run_worker(application: BotApplication, storage: Storage) -> None:
     )
     name = f"{socket.gethostname()}:{os.getpid()}"
     content = application.bot_data.conversation.content
-    worker = telegram_worker(storage.outbox, bot, content, name, limits)
+    metrics = application.bot_data.metrics
+    worker = telegram_worker(
+        storage.outbox,
+        bot,
+        content,
+        name,
+        limits,
+        on_flood_wait=lambda seconds: metrics.flood_wait("delivery", seconds),
+    )
     while True:  # worker.run() only ends by cancellation or by failing to reach the Bot API
         try:
             async with bot:
@@ -153,7 +213,11 @@ async def _post_stop(application: BotApplication) -> None:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Close the storage opened in ``_post_init``."""
+    """Stop serving metrics; close the storage opened in ``_post_init``."""
+    stop_serving = application.bot_data.stop_serving_metrics
+    if stop_serving is not None:
+        application.bot_data.stop_serving_metrics = None
+        await stop_serving()
     opened = application.bot_data.close()
     if opened is None:
         return  # post_init never got as far as opening it

@@ -62,6 +62,7 @@ class Settings:
     webhook_secret: Secret | None = None
     port: int = 8080
     listen: str = "127.0.0.1"  # the webhook's bind address (the image sets 0.0.0.0)
+    metrics_port: int | None = None  # /metrics and /healthz; None: not served
     log_level: int = logging.INFO
     delivery_rate: float | None = 25.0  # messages per second from this process; None: no limit
     delivery_lease: float = 10.0  # seconds; renewed while the worker lives
@@ -78,6 +79,7 @@ class Settings:
         state_dir = Path(env.get("BOT_STATE_DIR") or root / ".state")
         token = env.get("BOT_TOKEN", "").strip()
         secret = env.get("BOT_WEBHOOK_SECRET", "").strip()
+        metrics = env.get("BOT_METRICS_PORT", "").strip()
         level_name = env.get("LOG_LEVEL", "INFO").strip().upper()
         level = logging.getLevelNamesMapping().get(level_name)
         if level is None:
@@ -92,6 +94,7 @@ class Settings:
             webhook_secret=Secret(secret) if secret else None,
             port=_port(env.get("BOT_PORT", "8080")),
             listen=env.get("BOT_LISTEN", "").strip() or "127.0.0.1",
+            metrics_port=_port(metrics, "BOT_METRICS_PORT") if metrics else None,
             log_level=level,
             delivery_rate=_number("BOT_DELIVERY_RATE", env.get("BOT_DELIVERY_RATE", "25")) or None,
             delivery_lease=_lease(env.get("BOT_DELIVERY_LEASE", "10")),
@@ -160,11 +163,11 @@ def _lease(raw: str) -> float:
     return lease
 
 
-def _port(raw: str) -> int:
+def _port(raw: str, name: str = "BOT_PORT") -> int:
     try:
         port = int(raw)
     except ValueError:
-        raise ConfigError("BOT_PORT: not a port number (1-65535)") from None
+        raise ConfigError(f"{name}: not a port number (1-65535)") from None
     if not 0 < port < 65536:
-        raise ConfigError(f"BOT_PORT: {port} is out of range")
+        raise ConfigError(f"{name}: {port} is out of range")
     return port

@@ -111,6 +111,16 @@ class OutboxStore:
             )
             return {topic: count for topic, count in rows}
 
+    async def count_by_status(self) -> dict[str, int]:
+        """How many deliveries are in each status (every status, zeros included)."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+            )
+            counts = {status.value: 0 for status in DeliveryStatus}
+            counts.update({status: count for status, count in rows})
+            return counts
+
     async def claim(self, worker: str, limit: int, now: datetime | None = None) -> list[Delivery]:
         """Take up to ``limit`` due queued deliveries, oldest first, for ``worker`` to send.
 
