@@ -20,7 +20,8 @@ RUN mkdir -p /app/.state && chown bot:bot /app/.state
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     BOT_CONTENT_DIR=/app/intents \
-    BOT_STATE_DIR=/app/.state
+    BOT_STATE_DIR=/app/.state \
+    BOT_LISTEN=0.0.0.0
 USER 10001
 # Fit the classifier once at build time: its arrays land in the state folder, so the first
 # start loads them instead of importing scikit-learn and fitting (see benchmarks/classify.py).

@@ -198,6 +198,7 @@ class CountingOutbox:
         self.done = asyncio.Event()
         self.claim = outbox.claim
         self.release_expired = outbox.release_expired
+        self.renew = outbox.renew
 
     async def mark_sent(self, delivery_ids: Sequence[int]) -> None:
         await self._outbox.mark_sent(delivery_ids)

@@ -28,7 +28,10 @@ Glossary: one word per concept, used the same way in code, comments and tests.
 - **bulletin**: what an editor publishes to subscribers (readers and the command line call
   it an *update*; in code that word is kept for Telegram's ``Update``).
 - **delivery**: one bulletin to one chat, queued in the **outbox** until a **worker** sends
-  it.
+  it. A worker's claim on a delivery is a **lease**, renewed while the worker lives; only
+  the **delivery leader** (one process per bot, elected on PostgreSQL) runs a worker.
+- **flood control**: Telegram's limits and its ``RetryAfter`` answers; ``bot.flood`` keeps
+  replies within them, the worker its broadcasts.
 - **engine**: only SQLAlchemy's ``AsyncEngine``. **Database**: the engine with its
   read/write transactions. **Storage**: the stores over one database (chats, outbox,
   questions, statistics).

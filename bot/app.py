@@ -9,7 +9,6 @@ import socket
 import time
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlparse
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -17,15 +16,19 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
-from bot import handlers
+from bot import handlers, webhook
 from bot.chat.service import ChatService
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.conversation import Conversation
 from bot.delivery.sender import WORKER_CONNECTIONS, telegram_worker, worker_bot
 from bot.delivery.worker import Limits
+from bot.flood import FloodControl
 from bot.handlers.commands import READER_COMMANDS
+from bot.metrics import Metrics
+from bot.metrics_server import MetricsServer
 from bot.services import BotData
 from bot.storage import Storage
+from bot.storage.leadership import Leadership
 from bot.values import DEFAULT_LANG, LANGS
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,26 @@ HEALTHY_WITHIN: Final = 3 * HEARTBEAT_SECONDS
 BotApplication = Application[Any, Any, Any, Any, BotData, Any]
 
 
+class MeteredApplication(Application[Any, Any, Any, Any, BotData, Any]):
+    """The application, counting every update by kind and timing its handling."""
+
+    async def process_update(self, update: object) -> None:
+        """Handle ``update`` as usual, recording its kind and how long it took."""
+        metrics = self.bot_data.metrics
+        metrics.update(_kind(update))
+        started = time.monotonic()
+        try:
+            await super().process_update(update)
+        finally:
+            metrics.reply_seconds.observe(time.monotonic() - started)
+
+
+def _kind(update: object) -> str:
+    if not isinstance(update, Update):
+        return "other"
+    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None)), "other")
+
+
 def bot_defaults() -> Defaults:
     """Every message is Telegram HTML, without link previews."""
     return Defaults(
@@ -46,11 +69,22 @@ def bot_defaults() -> Defaults:
     )
 
 
-def build_application(settings: Settings, conversation: Conversation) -> BotApplication:
-    """Build the application for ``settings``, serving ``conversation``."""
+def build_application(
+    settings: Settings,
+    conversation: Conversation,
+    flood: FloodControl | None = None,
+    metrics: Metrics | None = None,
+) -> BotApplication:
+    """Build the application for ``settings``, serving ``conversation``; replies wait out
+    flood control through ``flood`` (Telegram's limits by default); what it measures goes
+    to ``metrics`` (a registry of its own by default)."""
+    metrics = metrics or Metrics()
+    if flood is None:
+        flood = FloodControl(on_wait=lambda seconds: metrics.flood_wait("reply", seconds))
     base_url = settings.api_base_url
     application: BotApplication = (
         Application.builder()
+        .application_class(MeteredApplication)
         .token(settings.require_token().reveal())
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
@@ -61,12 +95,15 @@ def build_application(settings: Settings, conversation: Conversation) -> BotAppl
         # of them cost more CPU under load than they save in waiting (see benchmarks/e2e.py).
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(CONNECTION_POOL_SIZE)
+        # Replies wait for a group's place and after RetryAfter, rather than being lost.
+        .rate_limiter(flood)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.settings = settings
+    application.bot_data.metrics = metrics
     application.bot_data.serve(conversation)
     handlers.register(application)
     return application
@@ -85,6 +122,27 @@ async def _post_init(application: BotApplication) -> None:
     )
     data.tasks.append(asyncio.create_task(_deliver(application, storage), name="delivery-worker"))
     data.tasks.append(asyncio.create_task(_write_behind(chats), name="write-behind"))
+    if settings.metrics_port is not None:
+        await _serve_metrics(application, storage, settings.metrics_port)
+
+
+async def _serve_metrics(application: BotApplication, storage: Storage, port: int) -> None:
+    """Serve /metrics and /healthz on ``port`` until ``_post_shutdown``."""
+    data = application.bot_data
+    settings = data.settings
+
+    async def refresh() -> None:
+        data.metrics.outbox(await storage.outbox.count_by_status())
+
+    server = MetricsServer(
+        data.metrics,
+        refresh,
+        lambda: is_healthy(settings.heartbeat_file),
+        settings.listen,
+        port,
+    )
+    await server.start()
+    data.stop_serving_metrics = server.stop
 
 
 async def _write_behind(chats: ChatService) -> None:
@@ -101,6 +159,12 @@ async def _write_behind(chats: ChatService) -> None:
 
 
 async def _deliver(application: BotApplication, storage: Storage) -> None:
+    """Run the delivery worker while this process leads delivery (one process per bot, so
+    one rate for the bot however many replicas there are)."""
+    await Leadership(storage.db).lead(lambda: _run_worker(application, storage))
+
+
+async def _run_worker(application: BotApplication, storage: Storage) -> None:
     """Run the delivery worker on a bot of its own, so bulk sends never take the
     connections that interactive replies use."""
     settings = application.bot_data.settings
@@ -114,7 +178,15 @@ async def _deliver(application: BotApplication, storage: Storage) -> None:
     )
     name = f"{socket.gethostname()}:{os.getpid()}"
     content = application.bot_data.conversation.content
-    worker = telegram_worker(storage.outbox, bot, content, name, limits)
+    metrics = application.bot_data.metrics
+    worker = telegram_worker(
+        storage.outbox,
+        bot,
+        content,
+        name,
+        limits,
+        on_flood_wait=lambda seconds: metrics.flood_wait("delivery", seconds),
+    )
     while True:  # worker.run() only ends by cancellation or by failing to reach the Bot API
         try:
             async with bot:
@@ -141,7 +213,11 @@ async def _post_stop(application: BotApplication) -> None:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    """Close the storage opened in ``_post_init``."""
+    """Stop serving metrics; close the storage opened in ``_post_init``."""
+    stop_serving = application.bot_data.stop_serving_metrics
+    if stop_serving is not None:
+        application.bot_data.stop_serving_metrics = None
+        await stop_serving()
     opened = application.bot_data.close()
     if opened is None:
         return  # post_init never got as far as opening it
@@ -194,29 +270,12 @@ def is_healthy(path: Path, now: float | None = None) -> bool:
     return age <= HEALTHY_WITHIN
 
 
-def webhook_options(settings: Settings, listen: str = "0.0.0.0") -> dict[str, Any]:  # noqa: S104
-    """The webhook server's options: Telegram must send the secret token on every request."""
-    if not settings.webhook_url:
-        raise ConfigError("BOT_WEBHOOK_URL: not set")
-    if not settings.webhook_secret:
-        raise ConfigError("BOT_WEBHOOK_SECRET: required in webhook mode")
-    return {
-        "listen": listen,
-        "port": settings.port,
-        "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret.reveal(),
-        "allowed_updates": Update.ALL_TYPES,
-    }
-
-
 def run(settings: Settings, conversation: Conversation) -> None:
     """Run the bot until SIGINT/SIGTERM: a webhook when configured, else long polling."""
     application = build_application(settings, conversation)
     if settings.webhook_url:
-        options = webhook_options(settings)
-        logger.info("Starting in webhook mode on port %s", settings.port)
-        application.run_webhook(**options)
+        logger.info("Starting in webhook mode")
+        webhook.run(application, webhook.Webhook.of(settings))
     else:
         logger.info("Starting in polling mode")
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -95,18 +95,45 @@ def _preview(settings: Settings, out: TextIO) -> Conversation:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_token()
     conversation = _conversation(settings)  # broken content stops here, before any network
-    from telegram.error import TelegramError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.app import run  # imports telegram only for the commands that need it
 
     try:
         run(settings, conversation)
+    except InvalidToken as exc:
+        # Its message carries the token: never shown.
+        logger.debug("The Bot API refused the token", exc_info=exc)
+        print(
+            "Bot API error: BOT_TOKEN: Telegram refused this token (revoked or mistyped?); "
+            "copy it again from @BotFather",
+            file=sys.stderr,
+        )
+        return 1
+    except NetworkError as exc:  # timeouts included
+        logger.debug("The Bot API is unreachable", exc_info=exc)
+        where = _api_host(settings.api_base_url)
+        reason = logs.redact(str(exc), [settings.token])
+        print(
+            f"Bot API error: BOT_API_BASE_URL: cannot reach the Bot API at {where} ({reason}); "
+            "check the network, a proxy, or the URL",
+            file=sys.stderr,
+        )
+        return 1
     except TelegramError as exc:
-        # Logged, not raised: python-telegram-bot puts the token in InvalidToken's message,
-        # and only the logging formatter redacts it.
-        logger.error("Telegram refused to run the bot: %s", exc)
+        logger.debug("The Bot API refused to start the bot", exc_info=exc)
+        reason = logs.redact(str(exc), [settings.token])
+        print(f"Bot API error: Telegram refused to run the bot: {reason}", file=sys.stderr)
         return 1
     return 0
+
+
+def _api_host(base_url: str) -> str:
+    """Where ``base_url`` points, without the path (which may be followed by the token)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "(not a URL)"
 
 
 def _health(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 DEFAULT_API_BASE_URL: Final = "https://api.telegram.org/bot"
+MIN_LEASE: Final = 1.0
+_TOKEN_SHAPE: Final = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 _PACKAGE_ROOT: Final = Path(__file__).resolve().parent.parent
 
 
@@ -58,9 +61,11 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: Secret | None = None
     port: int = 8080
+    listen: str = "127.0.0.1"  # the webhook's bind address (the image sets 0.0.0.0)
+    metrics_port: int | None = None  # /metrics and /healthz; None: not served
     log_level: int = logging.INFO
     delivery_rate: float | None = 25.0  # messages per second from this process; None: no limit
-    delivery_lease: float = 60.0
+    delivery_lease: float = 10.0  # seconds; renewed while the worker lives
     keep_questions_days: int = 30
     context_minutes: float = 30.0  # how long a chat's last answer stays its context
     content_dir: Path = field(default_factory=lambda: project_root() / "intents")
@@ -74,6 +79,7 @@ class Settings:
         state_dir = Path(env.get("BOT_STATE_DIR") or root / ".state")
         token = env.get("BOT_TOKEN", "").strip()
         secret = env.get("BOT_WEBHOOK_SECRET", "").strip()
+        metrics = env.get("BOT_METRICS_PORT", "").strip()
         level_name = env.get("LOG_LEVEL", "INFO").strip().upper()
         level = logging.getLevelNamesMapping().get(level_name)
         if level is None:
@@ -87,9 +93,11 @@ class Settings:
             webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
             webhook_secret=Secret(secret) if secret else None,
             port=_port(env.get("BOT_PORT", "8080")),
+            listen=env.get("BOT_LISTEN", "").strip() or "127.0.0.1",
+            metrics_port=_port(metrics, "BOT_METRICS_PORT") if metrics else None,
             log_level=level,
             delivery_rate=_number("BOT_DELIVERY_RATE", env.get("BOT_DELIVERY_RATE", "25")) or None,
-            delivery_lease=_number("BOT_DELIVERY_LEASE", env.get("BOT_DELIVERY_LEASE", "60")),
+            delivery_lease=_lease(env.get("BOT_DELIVERY_LEASE", "10")),
             keep_questions_days=int(
                 _number("BOT_KEEP_QUESTIONS_DAYS", env.get("BOT_KEEP_QUESTIONS_DAYS", "30"))
             ),
@@ -102,6 +110,11 @@ class Settings:
         """Return the bot token, or fail with a message that says how to set it."""
         if not self.token:
             raise ConfigError("BOT_TOKEN: not set (get a token from @BotFather and export it)")
+        if not _TOKEN_SHAPE.fullmatch(self.token.reveal()):
+            raise ConfigError(
+                "BOT_TOKEN: not a bot token (one is digits, a colon, then letters, digits, - "
+                "and _); copy it again from @BotFather"
+            )
         return self.token
 
     @property
@@ -142,11 +155,19 @@ def _number(name: str, raw: str) -> float:
     return value
 
 
-def _port(raw: str) -> int:
+def _lease(raw: str) -> float:
+    lease = _number("BOT_DELIVERY_LEASE", raw)
+    if lease < MIN_LEASE:
+        # Renewed several times a lease: shorter ones would be all renewals.
+        raise ConfigError(f"BOT_DELIVERY_LEASE: must be at least {MIN_LEASE:g} second")
+    return lease
+
+
+def _port(raw: str, name: str = "BOT_PORT") -> int:
     try:
         port = int(raw)
     except ValueError:
-        raise ConfigError("BOT_PORT: not a port number (1-65535)") from None
+        raise ConfigError(f"{name}: not a port number (1-65535)") from None
     if not 0 < port < 65536:
-        raise ConfigError(f"BOT_PORT: {port} is out of range")
+        raise ConfigError(f"{name}: {port} is out of range")
     return port

@@ -7,11 +7,13 @@ Handlers use one thing from it, ``chats`` (the chat service); the composition ro
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.chat.service import ChatService
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.metrics import Metrics
 from bot.storage import Storage
 
 
@@ -21,6 +23,8 @@ class BotData:
 
     settings: Settings = field(default_factory=Settings)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)  # replaced by the application's own
+    stop_serving_metrics: Callable[[], Awaitable[None]] | None = None
     _conversation: Conversation | None = None
     _storage: Storage | None = None
     _chats: ChatService | None = None

@@ -14,7 +14,15 @@ import signal
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Container,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -253,3 +261,28 @@ def thread_cpu_seconds() -> float:
     """CPU seconds of the calling thread (Linux); NaN where the OS cannot tell."""
     who = getattr(resource, "RUSAGE_THREAD", None)
     return cpu_seconds(resource.getrusage(who)) if who is not None else float("nan")
+
+
+# ----------------------------------------------------------------------------- databases
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(admin_url: str, prefix: str) -> AsyncIterator[str]:
+    """A new PostgreSQL database on ``admin_url``'s server, dropped afterwards; its URL."""
+    import uuid
+
+    from sqlalchemy import make_url, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()

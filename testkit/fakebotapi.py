@@ -30,9 +30,10 @@ import copy
 import html
 import itertools
 import json
+import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -148,6 +149,13 @@ class ApiError(Exception):
         self.body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if parameters:
             self.body["parameters"] = parameters
+
+
+def _fault(status: int) -> ApiError:
+    """An injected error answer; a 429 says retry after 1 s."""
+    if status == 429:
+        return ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+    return ApiError(status, _DESCRIPTIONS.get(status) or HTTPStatus(status).phrase)
 
 
 def _bad(description: str) -> ApiError:
@@ -310,6 +318,9 @@ class FakeBotAPI:
         self._query_ids = itertools.count(1)
         self._poll: asyncio.Future[str] | None = None  # the getUpdates waiting
         self._faults: list[_Rule] = []
+        self._random_faults: list[
+            tuple[str | None, float, list[tuple[ApiError, float]], random.Random]
+        ] = []
         self._delays: list[_Rule] = []
         self._blocked: dict[int | str, str] = {}
         self._next_message_id: dict[int, int] = {}
@@ -582,6 +593,21 @@ class FakeBotAPI:
         error = ApiError(status, description, parameters)
         self._faults.append(_Rule(method.lower() if method else None, times, error=error))
 
+    def fail_randomly(
+        self,
+        method: str | None,
+        rate: float,
+        kinds: Sequence[tuple[int, float]] = ((429, 0.0), (502, 0.0)),
+        seed: int = 0,
+    ) -> None:
+        """From now on, fail a ``rate`` share of ``method``'s requests (any if None), picked
+        at random (seeded); each fault is one of ``kinds``, (HTTP status, seconds held before
+        answering): held longer than the client waits, it is a timeout for a request that did
+        nothing. A 429 says retry after 1 s. Fixed faults (``fail``) come first."""
+        rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+        errors = [(_fault(status), held) for status, held in kinds]
+        self._random_faults.append((method.lower() if method else None, rate, errors, rng))
+
     def delay(self, method: str | None, seconds: float, times: int = 1) -> None:
         """Hold the next ``times`` requests of ``method`` (any if None) ``seconds`` before
         handling them (the request is still handled - as with Telegram, a client timeout does
@@ -644,6 +670,13 @@ class FakeBotAPI:
                     await asyncio.wait_for(self._stopped.wait(), delay.seconds)
             if (fault := _take(self._faults, method)) and fault.error:
                 raise fault.error
+            for wanted, rate, errors, rng in self._random_faults:
+                if wanted in (None, method.lower()) and rng.random() < rate:
+                    error, held = rng.choice(errors)
+                    if held:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._stopped.wait(), held)
+                    raise error
             chat_id = call.params.get("chat_id")
             if isinstance(chat_id, int | str) and chat_id in self._blocked:
                 raise ApiError(403, self._blocked[chat_id])
@@ -907,7 +940,8 @@ def _at_most(params: dict[str, Any], key: str, limit: int) -> bool:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # ASCII with \u escapes, as Telegram answers: it can carry a lone surrogate too.
+    return json.dumps(value)
 
 
 def _set_or_drop(target: dict[str, Any], key: str, value: Any) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from bot import callback_data
-from bot.app import BotApplication, build_application, webhook_options
+from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.flood import FloodControl
 from bot.replies import Action
+from bot.webhook import Webhook, WebhookServer
 from testkit.fakebotapi import Call, FakeBotAPI
 
 
@@ -28,24 +30,32 @@ def settings_for(server: FakeBotAPI, state_dir: Path, **env: str) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    server: FakeBotAPI, conversation: Conversation, state_dir: Path, **env: str
+    server: FakeBotAPI,
+    conversation: Conversation,
+    state_dir: Path,
+    flood: FloodControl | None = None,
+    **env: str,
 ) -> AsyncIterator[BotApplication]:
     """Start the bot like ``run_polling`` (post_init included) and stop it on exit."""
     settings = settings_for(server, state_dir, **env)
-    application = build_application(settings, conversation)
+    application = build_application(settings, conversation, flood)
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
     updater: Any = application.updater
-    if settings.webhook_url:
-        await updater.start_webhook(**webhook_options(settings, listen="127.0.0.1"))
+    server = WebhookServer(application, Webhook.of(settings)) if settings.webhook_url else None
+    if server is not None:
+        await server.start()
     else:
         await updater.start_polling(poll_interval=0, timeout=1)
     await application.start()
     try:
         yield application
     finally:
-        await updater.stop()
+        if server is not None:
+            await server.stop()
+        else:
+            await updater.stop()
         await application.stop()
         if application.post_stop:
             await application.post_stop(application)

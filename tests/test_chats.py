@@ -155,6 +155,7 @@ class FlakyOutbox:
         self.mark_failed = self._outbox.mark_failed
         self.deactivate = self._outbox.deactivate
         self.release_expired = self._outbox.release_expired
+        self.renew = self._outbox.renew
 
     async def mark_sent(self, delivery_ids: Sequence[int]) -> None:
         if delivery_ids and not self.failed:

@@ -117,6 +117,12 @@ def test_settings_read_every_variable() -> None:
     assert TOKEN not in repr(settings) and "s3cret" not in repr(settings)
 
 
+def test_delivery_leases_are_short_by_default() -> None:
+    """A dead worker's deliveries come back within seconds, not a minute."""
+    assert Settings.from_env({}).delivery_lease == 10.0
+    assert Settings.from_env({"BOT_DELIVERY_LEASE": "5"}).delivery_lease == 5.0
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -124,6 +130,7 @@ def test_settings_read_every_variable() -> None:
         ({"BOT_PORT": "http"}, "BOT_PORT"),
         ({"BOT_PORT": "70000"}, "BOT_PORT"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"BOT_DELIVERY_LEASE": "0.2"}, "BOT_DELIVERY_LEASE: must be at least 1 second"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:

@@ -76,7 +76,7 @@ async def test_a_rejected_token_is_reported_without_showing_it(
     process = await start_process(server, tmp_path)
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 1
-    assert "Telegram refused to run the bot" in stderr.decode()
+    assert "Telegram refused this token" in stderr.decode()
     assert server.token not in stderr.decode()
     assert server.token.split(":")[1] not in stderr.decode()
 

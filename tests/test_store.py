@@ -510,6 +510,27 @@ async def test_release_expired_requeues_stuck_deliveries(store: Storage) -> None
     assert {rows[d.id]["claimed_by"] for d in again} == {"survivor"}
 
 
+async def test_a_renewed_lease_is_not_released_an_abandoned_one_is(store: Storage) -> None:
+    """A living worker renews its rows' leases; only the dead worker's rows expire."""
+    await add_subscribers(store, range(1, 5), "tourism")
+    await store.outbox.publish("tourism", "News", None, now=NOW)
+    alive = await store.outbox.claim("alive", 2, now=NOW)
+    dead = await store.outbox.claim("dead", 2, now=NOW)
+
+    assert await store.outbox.renew("alive", now=NOW + timedelta(seconds=8)) == 2
+    assert await store.outbox.renew("nobody", now=NOW + timedelta(seconds=8)) == 0
+    assert await store.outbox.release_expired(10, now=NOW + timedelta(seconds=12)) == 2
+
+    rows = await delivery_rows(store)
+    assert {rows[d.id]["status"] for d in alive} == {"sending"}
+    assert {rows[d.id]["claimed_by"] for d in alive} == {"alive"}
+    assert {rows[d.id]["status"] for d in dead} == {"queued"}
+    await store.outbox.mark_sent([alive[0].id], now=NOW + timedelta(seconds=13))
+    assert await store.outbox.renew("alive", now=NOW + timedelta(seconds=14)) == 1, (
+        "a sent row is no longer leased"
+    )
+
+
 # --------------------------------------------------------------------------- questions
 
 

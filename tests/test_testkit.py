@@ -248,3 +248,22 @@ async def test_send_photo_takes_a_multipart_png_and_refuses_other_bytes(
     [call] = server.sent(1001, method="sendPhoto")
     assert call.photo == png + b"rest"
     assert "<" + str(len(png) + 4) + " bytes>" in str(call)
+
+
+async def test_random_faults_fail_a_share_of_requests_reproducibly(
+    server: FakeBotAPI, bot: Bot
+) -> None:
+    server.fail_randomly("sendMessage", 0.3, [(429, 0.0), (502, 0.0)], seed=7)
+    outcomes = []
+    for _ in range(60):
+        try:
+            await bot.send_message(CHAT, "hi")
+            outcomes.append("ok")
+        except RetryAfter:
+            outcomes.append("429")
+        except NetworkError:
+            outcomes.append("502")
+    failed = [o for o in outcomes if o != "ok"]
+    assert 8 <= len(failed) <= 30 and set(failed) == {"429", "502"}
+    for _ in range(20):
+        await bot.get_me()  # other methods are left alone

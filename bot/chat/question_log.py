@@ -23,6 +23,7 @@ class QuestionLog:
     def __init__(self, store: QuestionStore) -> None:
         self._store = store
         self._pending: list[Question] = []
+        self._failed_once: list[list[Question]] = []  # batches refused once: tried again
 
     def note(self, text: str, reply: Reply) -> None:
         """Count a classified question (keeping its text only when it went unanswered)."""
@@ -34,16 +35,28 @@ class QuestionLog:
         )
 
     async def flush(self) -> None:
-        """Record the questions noted since the last flush; a batch the database refuses is
-        logged and dropped alone (statistics must never stop the bot, nor the next batch)."""
+        """Record the questions noted since the last flush, a batch per transaction.
+
+        A batch the database refuses is logged and tried once more at the next flush (the
+        database may be back by then); refused again, it is dropped alone. Statistics must
+        never stop the bot, the write-behind task, nor the next batch.
+        """
+        retries, self._failed_once = self._failed_once, []
+        for batch in retries:
+            if not await self._record(batch):
+                logger.warning("Dropped %d question statistics refused twice", len(batch))
         while self._pending:
             batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
-            try:
-                await self._store.record(batch)
-            except SQLAlchemyError as exc:
-                logger.warning(
-                    "Dropped %d question statistics the database refused: %s", len(batch), exc
-                )
+            if not await self._record(batch):
+                self._failed_once.append(batch)
+
+    async def _record(self, batch: list[Question]) -> bool:
+        try:
+            await self._store.record(batch)
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            logger.warning("The database refused %d question statistics: %s", len(batch), exc)
+            return False
+        return True
 
 
 def _outcome(reply: Reply) -> Outcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
 
@@ -42,15 +43,19 @@ _GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rig
 class TelegramSender:
     """Sends deliveries through ``bot``, translating Bot API errors for the worker."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, on_flood_wait: Callable[[float], None] | None = None) -> None:
         self._bot = bot
+        self._on_flood_wait = on_flood_wait
 
     async def send(self, chat_id: int, text: str) -> None:
         """Send ``text`` to ``chat_id``; raise one of the worker's failure kinds."""
         try:
             await self._bot.send_message(chat_id, text)
         except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
+            seconds = _seconds(exc.retry_after)
+            if self._on_flood_wait is not None:
+                self._on_flood_wait(seconds)
+            raise RetryLater(seconds) from exc
         except (Forbidden, ChatMigrated) as exc:
             # A group that became a supergroup has a new id: this subscription is over.
             raise Unreachable(exc.message) from exc
@@ -73,12 +78,17 @@ def worker_bot(token: str, base_url: str, defaults: Defaults | None) -> ExtBot[N
 
 
 def telegram_worker(
-    outbox: Outbox, bot: Bot, content: Content, name: str, limits: Limits
+    outbox: Outbox,
+    bot: Bot,
+    content: Content,
+    name: str,
+    limits: Limits,
+    on_flood_wait: Callable[[float], None] | None = None,
 ) -> DeliveryWorker:
-    """The delivery worker sending through ``bot``, each subscriber in their language."""
-    return DeliveryWorker(
-        outbox, TelegramSender(bot), lambda delivery: render(content, delivery), name, limits
-    )
+    """The delivery worker sending through ``bot``, each subscriber in their language;
+    ``on_flood_wait`` hears of every RetryAfter."""
+    sender = TelegramSender(bot, on_flood_wait)
+    return DeliveryWorker(outbox, sender, lambda delivery: render(content, delivery), name, limits)
 
 
 def render(content: Content, delivery: Delivery) -> str:

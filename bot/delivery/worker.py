@@ -9,8 +9,13 @@ backoff) or ``Rejected`` (the message itself was refused: marked failed).
 Rows are claimed a batch at a time. Successful sends are recorded together, every
 ``FLUSH_INTERVAL`` or ``FLUSH_SIZE`` sends, so commits do not bound the worker's speed. A
 crash can therefore repeat at most the sends in flight or not yet recorded at that instant
-(``Limits.concurrency + FLUSH_SIZE`` messages); rows a dead worker had claimed go back to
-the queue when their lease expires.
+(``Limits.concurrency + FLUSH_SIZE`` messages).
+
+Leases are short and renewed: while the worker lives, a housekeeping task renews the lease
+of every row it holds a few times per lease (``renew``), however long a batch takes (a
+``RetryAfter`` pause may hold one for a minute). The same task releases the rows whose lease
+ran out, so a dead worker's rows are back in the queue within ``lease`` plus one
+housekeeping interval of its death, as PostgreSQL job queues do with heartbeats.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ MAX_ATTEMPTS: Final = 5
 BACKOFF_BASE: Final = 2.0  # seconds; doubled per attempt
 IDLE_POLL: Final = 0.5  # seconds between looks at an empty queue
 ERROR_PAUSE: Final = 5.0  # seconds after an unexpected error
+# Renewals per lease: a renewal may be late or fail a couple of times before rows expire.
+RENEWALS_PER_LEASE: Final = 4
 FLUSH_SIZE: Final = 16  # successful sends recorded together at most
 FLUSH_INTERVAL: Final = 0.1  # seconds a successful send may wait to be recorded
 
@@ -74,8 +81,11 @@ class Outbox(Protocol):
     async def deactivate(self, chat_id: int, reason: str) -> int:
         """Stop sending to the chat; return how many of its deliveries were failed."""
 
+    async def renew(self, worker: str) -> int:
+        """Extend the lease of every delivery ``worker`` is sending; return how many."""
+
     async def release_expired(self, lease: float) -> int:
-        """Queue again deliveries claimed longer than ``lease`` seconds ago."""
+        """Queue again deliveries whose lease was last renewed over ``lease`` seconds ago."""
 
 
 class Sender(Protocol):
@@ -93,7 +103,14 @@ class Limits:
     per_chat_interval: float = 1.0  # seconds between two messages into one chat
     batch: int = 25
     concurrency: int = 8
-    lease: float = 60.0  # seconds before another worker may take over a claimed row
+    # Seconds a claimed row stays this worker's without a renewal; renewed every
+    # lease / RENEWALS_PER_LEASE while the worker lives.
+    lease: float = 10.0
+
+    @property
+    def housekeeping_interval(self) -> float:
+        """Seconds between two renewals (and two looks for expired leases)."""
+        return self.lease / RENEWALS_PER_LEASE
 
 
 class DeliveryWorker:
@@ -121,11 +138,11 @@ class DeliveryWorker:
         self._slots = asyncio.Semaphore(self._limits.concurrency)
         self._paused_until = 0.0
         self._next_in_chat: dict[int, float] = {}
-        self._last_release = 0.0
 
     async def run(self) -> None:
-        """Deliver until cancelled."""
+        """Deliver until cancelled, keeping the leases of claimed rows alive meanwhile."""
         logger.info("Delivery worker %s started", self._name)
+        housekeeping = asyncio.create_task(self.keep_leases(), name=f"leases-{self._name}")
         try:
             while True:
                 try:
@@ -139,17 +156,27 @@ class DeliveryWorker:
                 if not claimed:
                     await asyncio.sleep(IDLE_POLL)
         finally:
+            housekeeping.cancel()
             # A clean stop records what already went out, so a restart does not resend it.
             await asyncio.shield(self._flush())
 
+    async def keep_leases(self) -> None:
+        """Until cancelled: renew this worker's leases, and queue again the rows of workers
+        whose leases ran out (they died), every ``Limits.housekeeping_interval``."""
+        while True:
+            try:
+                await self._outbox.renew(self._name)
+                released = await self._outbox.release_expired(self._limits.lease)
+            except Exception:
+                # A database outage must not end the renewals: they resume when it is back.
+                logger.exception("Could not renew delivery leases; trying again")
+            else:
+                if released:
+                    logger.warning("Re-queued %d deliveries whose worker stopped", released)
+            await asyncio.sleep(self._limits.housekeeping_interval)
+
     async def run_once(self) -> int:
         """Claim one batch and send it; return how many deliveries were claimed."""
-        now = time.monotonic()
-        if now - self._last_release >= self._limits.lease / 2:
-            released = await self._outbox.release_expired(self._limits.lease)
-            if released:
-                logger.warning("Re-queued %d deliveries whose worker stopped", released)
-            self._last_release = now
         claimed = await self._outbox.claim(self._name, self._limits.batch)
         if claimed:
             await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))

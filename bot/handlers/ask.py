@@ -44,7 +44,9 @@ async def question(update: Update, context: Context) -> None:
     if message.chat.type != "private":
         text = re.sub(re.escape(f"@{context.bot.username}"), " ", text, flags=re.IGNORECASE)
     logger.debug("Question in chat %s: %r", message.chat_id, text)
-    await send(message, await handle(update, context, Text(text, _quoted(message))))
+    reply = await handle(update, context, Text(text, _quoted(message)))
+    context.bot_data.metrics.question(reply.kind)
+    await send(message, reply)
 
 
 def _quoted(message: Message) -> Quoted | None:

@@ -6,7 +6,8 @@ conversation; value types shared with the layers above come from ``bot.values``.
 
 Modules, one job each: ``database`` (engine set-up, transactions), ``tables`` (the current
 schema), ``columns`` (shared column types), ``schema`` (upgrades by Alembic; its revisions
-are in ``migrations``), ``failures`` (why a database cannot be opened), ``records``
+are in ``migrations``), ``failures`` (why a database cannot be opened), ``leadership``
+(the one process that delivers), ``records``
 (what the stores return), ``checks`` (values refused before they are stored), and the
 stores: ``chats``, ``outbox``, ``questions``, ``statistics``, ``trends`` (per day, for
 charts).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, InvalidRequestError, NoSuchModuleError
 
@@ -10,8 +13,17 @@ class StorageError(Exception):
     """The database named by ``DATABASE_URL`` cannot be used; the message says what to do."""
 
 
+# A bot token (digits, a colon, 30-odd letters): pasted into DATABASE_URL, it is not shown.
+_TOKEN_LIKE: Final = re.compile(r"[0-9]{5,}:[A-Za-z0-9_-]{20,}")
+
+
 def describe(url: str, exc: BaseException) -> str:
-    """One line for ``exc``, raised while opening ``url`` (its password never shown)."""
+    """One line for ``exc``, raised while opening ``url`` (its password, or anything shaped
+    like a bot token, never shown)."""
+    return _TOKEN_LIKE.sub("**********", _describe(url, exc))
+
+
+def _describe(url: str, exc: BaseException) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError:

@@ -3,9 +3,11 @@
 Publishing writes the bulletin and one delivery per matching subscriber together, so a
 bulletin is queued for everyone or for no one. Workers ``claim`` due deliveries (``FOR
 UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never take the same row; SQLite has a
-single writer anyway), then record each outcome. A worker that dies mid-send leaves rows in
-``sending``; ``release_expired`` queues them again, so delivery is at-least-once, with
-duplicates bounded by what was in flight.
+single writer anyway), then record each outcome. A claim is a lease: the worker ``renew``s
+it while it lives (``claimed_at`` is when the lease was last renewed). A worker that dies
+mid-send leaves rows in ``sending`` whose lease stops being renewed; ``release_expired``
+queues them again, so delivery is at-least-once, with duplicates bounded by what was in
+flight.
 
 Times are timezone-aware UTC; methods where time matters take ``now`` so tests control it.
 """
@@ -108,6 +110,16 @@ class OutboxStore:
                 select(bulletins.c.topic, func.count()).group_by(bulletins.c.topic)
             )
             return {topic: count for topic, count in rows}
+
+    async def count_by_status(self) -> dict[str, int]:
+        """How many deliveries are in each status (every status, zeros included)."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+            )
+            counts = {status.value: 0 for status in DeliveryStatus}
+            counts.update({status: count for status, count in rows})
+            return counts
 
     async def claim(self, worker: str, limit: int, now: datetime | None = None) -> list[Delivery]:
         """Take up to ``limit`` due queued deliveries, oldest first, for ``worker`` to send.
@@ -254,8 +266,26 @@ class OutboxStore:
         )
         return failed.rowcount
 
+    async def renew(self, worker: str, now: datetime | None = None) -> int:
+        """Renew the lease of every delivery ``worker`` is sending; return how many.
+
+        One UPDATE over the rows in ``sending`` (few: what workers have in flight), found
+        through the status index.
+        """
+        async with self._db.write() as conn:
+            renewed = await conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.status == DeliveryStatus.SENDING.value,
+                    deliveries.c.claimed_by == worker,
+                )
+                .values(claimed_at=utc(now))
+            )
+        return renewed.rowcount
+
     async def release_expired(self, lease: float, now: datetime | None = None) -> int:
-        """Queue again deliveries left in ``sending`` longer than ``lease`` seconds.
+        """Queue again deliveries in ``sending`` whose lease was not renewed for ``lease``
+        seconds.
 
         Their worker died (or hung) mid-send; each may or may not have reached its chat,
         so sending it again is the at-least-once choice. Returns how many were released.

@@ -81,6 +81,7 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("claimed_by", String(MAX_WORKER_CHARS), nullable=True),
+    # When the claim's lease was last renewed (at first, when it was claimed).
     Column("claimed_at", UTCDateTime, nullable=True),
     Column("sent_at", UTCDateTime, nullable=True),
     Column("error", Text, nullable=True),

@@ -1,0 +1,130 @@
+"""What an operator sees when ``python -m bot run`` cannot start: one clear line (what is
+wrong, which variable, what to do), a non-zero exit, a traceback only at LOG_LEVEL=DEBUG,
+and never the token. The Bot API is the fake server, or an address where nothing listens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.classifier import Classifier
+from bot.content import Content
+from testkit.fakebotapi import FakeBotAPI
+from tests.conftest import ROOT
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # closed again: nothing listens there
+
+
+@pytest.fixture(scope="module")
+def model_cache(tmp_path_factory: pytest.TempPathFactory, content: Content) -> Path:
+    path = tmp_path_factory.mktemp("state")
+    Classifier.load_or_fit(content, path / "model")
+    return path
+
+
+async def run_to_exit(state: Path, **env: str) -> tuple[int, list[str]]:
+    """``python -m bot run`` until it exits by itself: its status and stderr lines."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE"))}
+    environment |= {"BOT_STATE_DIR": str(state), **env}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode().strip().splitlines()
+
+
+def one_line(lines: list[str], *expected: str) -> str:
+    """The one line that is not routine start-up information."""
+    lines = [line for line in lines if " INFO " not in line]
+    assert len(lines) == 1, "\n".join(lines)
+    for part in expected:
+        assert part in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("database", "expected"),
+    [
+        ("sqlite+aiosqlite:///{state}/random.sqlite3", "is not a SQLite database"),
+        ("sqlite:///{state}/bot.sqlite3", "needs the async driver"),
+        ("sqlite+aiosqlite:////proc/no-such-folder/bot.sqlite3", "cannot create the folder"),
+        ("postgresql+asyncpg://bot:pw@127.0.0.1:{port}/bot", "cannot reach PostgreSQL"),
+    ],
+)
+async def test_database_problems_at_start_up_are_one_line(
+    server: FakeBotAPI, model_cache: Path, database: str, expected: str
+) -> None:
+    (model_cache / "random.sqlite3").write_bytes(bytes(range(256)) * 16)
+    url = database.format(state=model_cache, port=closed_port())
+    status, lines = await run_to_exit(
+        model_cache, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url, DATABASE_URL=url
+    )
+    assert status == 2
+    line = one_line(lines, "database error: DATABASE_URL", expected)
+    assert "pw" not in line and server.token not in line
+
+
+async def test_an_unreachable_bot_api_is_not_worded_as_a_refusal(model_cache: Path) -> None:
+    base = f"http://127.0.0.1:{closed_port()}"
+    status, lines = await run_to_exit(
+        model_cache, BOT_TOKEN="123456:SECRET-token", BOT_API_BASE_URL=f"{base}/bot"
+    )
+    assert status == 1
+    line = one_line(lines, "BOT_API_BASE_URL", f"cannot reach the Bot API at {base}")
+    assert "refused" not in line.casefold() and "SECRET-token" not in line
+
+
+async def test_a_rejected_token_is_one_line_without_the_token(
+    server: FakeBotAPI, model_cache: Path
+) -> None:
+    server.fail("getMe", status=401, description="Unauthorized", times=100)
+    status, lines = await run_to_exit(
+        model_cache, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url
+    )
+    assert status == 1
+    line = one_line(lines, "BOT_TOKEN: Telegram refused this token", "@BotFather")
+    assert server.token.split(":")[1] not in line
+
+
+@pytest.mark.parametrize("token", ["paste your token here", "123456789", "https://t.me/x"])
+async def test_a_malformed_token_is_a_configuration_error_that_never_echoes_it(
+    model_cache: Path, token: str
+) -> None:
+    status, lines = await run_to_exit(model_cache, BOT_TOKEN=token)
+    assert status == 2
+    line = one_line(lines, "configuration error: BOT_TOKEN: not a bot token")
+    assert token not in line
+
+
+async def test_tracebacks_are_shown_at_debug(model_cache: Path) -> None:
+    status, lines = await run_to_exit(
+        model_cache,
+        BOT_TOKEN="123456:SECRET-token",
+        BOT_API_BASE_URL=f"http://127.0.0.1:{closed_port()}/bot",
+        LOG_LEVEL="DEBUG",
+    )
+    assert status == 1
+    assert any(line.startswith("Traceback") for line in lines)
+    assert "cannot reach the Bot API" in lines[-1]
+    assert not any("SECRET-token" in line for line in lines)
+
+
+def test_a_token_pasted_into_database_url_is_never_echoed() -> None:
+    from bot.storage.failures import describe
+
+    token = "1234567890:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ZZ"
+    for url in (token, f"sqlite:///{token}", f"postgresql+asyncpg://u@h/{token}"):
+        line = describe(url, OSError(2, "No such file or directory"))
+        assert token not in line and "AAEhBOweik6ad9r" not in line, line
