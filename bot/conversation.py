@@ -26,7 +26,7 @@ from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, Re
 from bot.reports import format_stats
 from bot.subjects import Subjects
 from bot.thresholds import DEFAULT
-from bot.values import DEFAULT_LANG, LANGS, Context, Following, Lang
+from bot.values import DEFAULT_LANG, LANGS, LANGUAGE_NAMES, Context, Following, Lang
 
 if TYPE_CHECKING:  # statistics are formatted here; the database stays unimported
     from bot.storage.records import Published, Stats
@@ -36,27 +36,25 @@ MAX_SUGGESTIONS: Final = 3
 MIN_SUGGESTION: Final = 0.08
 SURE_CHAT: Final = 0.75  # a conversation topic this sure is not taken for a follow-up
 SHOWN_ARG_CHARS: Final = 64  # a reader's unknown topic id is echoed back at most this long
-# Each language is named in itself: a reader looking for theirs must recognise it.
-LANGUAGE_NAMES: Final[dict[Lang, str]] = {
-    "en": "English",
-    "az": "Azərbaycanca",
-    "ru": "Русский",
-    "ko": "한국어",
-}
 
 
 class Conversation:
     """Answers questions, button presses and commands from one content set."""
 
     def __init__(
-        self, content: Content, classifier: Classifier, languages: LanguageModel | None = None
+        self,
+        content: Content,
+        classifier: Classifier,
+        languages: LanguageModel | None = None,
+        evidence: Evidence | None = None,
+        followups: FollowUps | None = None,
     ) -> None:
         self.content = content
         self.classifier = classifier
         self.languages = languages or LanguageModel.fit(content)
-        self.followups = FollowUps(content)
+        self.followups = followups or FollowUps(content)
         self._subjects = Subjects(content)
-        self.evidence = Evidence(content)
+        self.evidence = evidence or Evidence(content)
         self._topic_lists = {lang: self._topic_list(lang) for lang in LANGS}
 
     @classmethod
@@ -70,6 +68,8 @@ class Conversation:
             content,
             Classifier.load_or_fit(content, cache_dir),
             LanguageModel.load_or_fit(content, cache_dir),
+            Evidence.load_or_build(content, cache_dir),
+            FollowUps.load_or_build(content, cache_dir),
         )
 
     def classify(self, text: str, expected: Lang | None = None) -> tuple[Reading, Prediction]:

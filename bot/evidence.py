@@ -13,15 +13,21 @@ nothing sure.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 from bot.classifier import Prediction
 from bot.content import Content
 from bot.normalise import fold
+from bot.tablecache import cached
 
+logger = logging.getLogger(__name__)
+
+VERSION: Final = "1"  # of the cached word tables
 STEM: Final = 6  # letters kept of a long word: Russian and Azerbaijani endings vary
 # Korean attaches particles to a word (코이카의, 인하대학교와): three syllables name it.
 HANGUL_STEM: Final = 3
@@ -45,6 +51,24 @@ class Evidence:
 
     def __init__(self, content: Content) -> None:
         self._content = content
+
+    @classmethod
+    def load_or_build(cls, content: Content, cache_dir: Path | None) -> Evidence:
+        """The evidence for ``content`` with its word tables read from the cache, worked out
+        and cached when absent: the first question after a start-up does not pay for them."""
+        evidence = cls(content)
+
+        def build() -> dict[str, Any]:
+            return {"owners": evidence._owners, "off_topic_only": sorted(evidence._off_topic_only)}
+
+        data = cached(cache_dir, f"evidence-{VERSION}-{content.digest}.json", build)
+        try:
+            evidence.__dict__["_owners"] = {str(k): str(v) for k, v in data["owners"].items()}
+            evidence.__dict__["_off_topic_only"] = frozenset(map(str, data["off_topic_only"]))
+        except (KeyError, TypeError, AttributeError):
+            logger.warning("Ignoring a malformed evidence cache in %s", cache_dir)
+            return cls(content)
+        return evidence
 
     @functools.cached_property
     def _owners(self) -> dict[str, str]:

@@ -13,15 +13,18 @@ import functools
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 from bot.content import Content
 from bot.normalise import fold
 from bot.replies import ActionKind, Quoted
+from bot.tablecache import cached
 from bot.values import LANGS, Context, Lang
 
 # Buttons that only an answer on their topic carries.
 _TOPIC_OWN: Final = frozenset({ActionKind.MORE, ActionKind.FOLLOW, ActionKind.UNFOLLOW})
+VERSION: Final = "1"  # of the cached word tables
 STEM: Final = 6  # letters; long enough to keep "корей" and "корм" apart
 _WORDS = re.compile(r"[\s'-]+")  # "kakie-to", "what's": the parts are the words
 
@@ -31,6 +34,26 @@ class FollowUps:
 
     def __init__(self, content: Content) -> None:
         self._content = content
+
+    @classmethod
+    def load_or_build(cls, content: Content, cache_dir: Path | None) -> FollowUps:
+        """Follow-ups for ``content`` with the topics' words read from the cache, worked out and
+        cached when absent: the first follow-up after a start-up does not pay for them."""
+        followups = cls(content)
+
+        def build() -> dict[str, Any]:
+            own = {topic: sorted(words) for topic, words in followups._own.items()}
+            return {"negative": sorted(followups._negative), "own": own}
+
+        data = cached(cache_dir, f"followups-{VERSION}-{content.digest}.json", build)
+        try:
+            followups.__dict__["_negative"] = frozenset(map(str, data["negative"]))
+            followups.__dict__["_own"] = {
+                str(topic): frozenset(map(str, words)) for topic, words in data["own"].items()
+            }
+        except (KeyError, TypeError, AttributeError):
+            return cls(content)
+        return followups
 
     @functools.cached_property
     def _negative(self) -> frozenset[str]:

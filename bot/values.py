@@ -13,6 +13,13 @@ from typing import Final, Literal, get_args
 Lang = Literal["en", "az", "ru", "ko"]
 LANGS: Final[tuple[Lang, ...]] = get_args(Lang)
 DEFAULT_LANG: Final[Lang] = "en"
+# Each language is named in itself: a reader looking for theirs must recognise it.
+LANGUAGE_NAMES: Final[dict[Lang, str]] = {
+    "en": "English",
+    "az": "Azərbaycanca",
+    "ru": "Русский",
+    "ko": "한국어",
+}
 
 
 def parse_lang(value: object) -> Lang | None:

@@ -3,6 +3,8 @@ content: a small synthetic folder (a city mayor on a new tram line), no code cha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.conversation import Conversation
@@ -44,3 +46,22 @@ def test_words_every_answer_or_off_topic_examples_use_are_no_evidence(
 def test_another_city_as_the_subject_is_declined(mayor: Conversation) -> None:
     assert mayor.ask("tram line in Oslo?", "en").kind is ReplyKind.OUT_OF_SCOPE
     assert mayor.ask("tram line plans", "en").topic == "tram"
+
+
+def test_the_word_tables_are_cached_and_a_broken_cache_is_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    write_mayor(folder)
+    content = Conversation.open(folder, None).content
+    cache = tmp_path / "cache"
+    built = Evidence.load_or_build(content, cache)
+    [path] = cache.glob("evidence-*.json")
+    cached = Evidence.load_or_build(content, cache)
+    assert "_owners" in cached.__dict__, "read from the cache, not worked out again"
+    assert cached.hint("is Danubia Rail any good?") == built.hint("is Danubia Rail any good?")
+    path.write_text("{not json", encoding="utf-8")
+    again = Evidence.load_or_build(content, cache)
+    assert again.hint("14 stops?") == built.hint("14 stops?")
+    assert "unreadable cache" in caplog.text
