@@ -36,7 +36,7 @@ import yaml
 from bot.conversation import Conversation
 conversation = Conversation.open(Path(sys.argv[1]), Path(sys.argv[2]))
 texts = []
-for name in ("eval_en.yaml", "eval_az.yaml", "eval_ru.yaml"):
+for name in ("eval_en.yaml", "eval_az.yaml", "eval_ru.yaml", "eval_ko.yaml"):
     texts += [item["text"] for item in yaml.safe_load((Path(sys.argv[3]) / name).read_text())]
 for item in yaml.safe_load((Path(sys.argv[3]) / "dialogues_dev.yaml").read_text()):
     texts += [item["first"], item["second"]]  # Latin-typed Russian, Azerbaijani without diacritics

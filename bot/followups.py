@@ -110,8 +110,8 @@ class FollowUps:
         if context is None:  # "and when?" out of the blue: only asking words
             return all(_near(word, asking) for word in words)
         own = self._own.get(context.topic, frozenset())
-        if any(word in self._negative and word not in asking | own for word in words):
-            return False  # "and the weather?", "а погода там какая?"
+        if any(self._leaves(word, own, asking) for word in words):
+            return False  # "and the weather?", "а погода там какая?", "qiymeti nece?"
         if any(word in rules.refers for word in words):  # exact: "what" is one typo from "that"
             return True
         if not any(_near(word, rules.cues) for word in words):
@@ -124,6 +124,23 @@ class FollowUps:
             for word in words
         )
         return naming < (1 if sure else 2)
+
+    def _leaves(self, word: str, own: frozenset[str], asking: frozenset[str]) -> bool:
+        """Whether ``word`` takes the message off the answered topic: off-topic messages use
+        it (in any form: "qiymətədir" is "qiymət") and the topic's readers never do."""
+        if word in asking or word in own:
+            return False
+        if word in self._negative:
+            return True
+        stem = _stem(word)
+        return stem != word and stem in self._negative_stems and stem not in self._own_stems(own)
+
+    @functools.cached_property
+    def _negative_stems(self) -> frozenset[str]:
+        return frozenset(map(_stem, self._negative))
+
+    def _own_stems(self, own: frozenset[str]) -> frozenset[str]:
+        return frozenset(map(_stem, own))
 
     def context_of(self, quoted: Quoted, at: datetime) -> Context | None:
         """The context a reply to one of the bot's answers carries: that answer's topic."""

@@ -26,7 +26,10 @@ def _stems_pattern(stems: frozenset[str]) -> re.Pattern[str] | None:
     if not stems:
         return None
     longest_first = sorted(stems, key=len, reverse=True)
-    starts = "|".join(re.escape(stem) for stem in longest_first if len(stem) >= 4)
+    # In a phrase each word is the start of a word too: "северн коре" is Северной Кореи.
+    starts = "|".join(
+        r"\w*\s+".join(map(re.escape, stem.split())) for stem in longest_first if len(stem) >= 4
+    )
     words = "|".join(re.escape(stem) for stem in longest_first if len(stem) < 4)
     alternatives = [f"(?<!\\w)(?:{starts})"] if starts else []
     alternatives += [f"(?<!\\w)(?:{words})(?!\\w)"] if words else []

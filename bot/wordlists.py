@@ -91,11 +91,16 @@ def read_followups(data: Any, problems: list[str]) -> Followups:
 
 
 def read_others(data: Any, problems: list[str]) -> frozenset[str]:
-    """Read ``subjects.yaml``: the folded stems of other countries' names, every language."""
+    """Read ``subjects.yaml``: the folded stems of other countries' names, every language; a
+    name of several words is written with ``_`` ("north_korea") and kept as one phrase."""
     if not isinstance(data, dict) or set(data) != {"others"}:
         problems.append(f"{SUBJECTS_FILE}: expected others (per language)")
         return frozenset()
     lists = lists_per_language(SUBJECTS_FILE, data["others"], problems, "others")
     return frozenset(
-        word for items in lists.values() for item in items for word in fold(item).split()
+        stem
+        for items in lists.values()
+        for item in items
+        for token in item.split()
+        if (stem := fold(token))
     )

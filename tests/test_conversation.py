@@ -244,6 +244,10 @@ def test_chit_chat_alone_is_never_offered_as_did_you_mean(content: Content) -> N
         "а как отношения России и Китая?",
         "a chto s otnosheniyami rossii i kitaya?",
         "yaponiya ile koreya elaqeleri",
+        # a name of several words, in any form
+        "and what about relations with north korea",
+        "а что с Северной Кореей?",
+        "simali koreya ile elaqeler",
     ],
 )
 def test_another_country_as_the_subject_is_declined(conversation: Conversation, text: str) -> None:
@@ -276,6 +280,9 @@ def test_thanks_after_an_answer_is_thanks_not_a_follow_up(conversation: Conversa
         # a price the interview never gives; another country in an inflected form
         ("middle_corridor", "сколько стоит контейнер до европы", None),
         ("economy", "bəs çinlə?", None),
+        # an off-topic word in another form ("qiymətlər" in the examples); a person's age
+        ("tourism", "bilet nece qiymetedir?", None),
+        ("visits", "а сколько ему лет?", None),
     ],
 )
 def test_follow_ups_tell_more_from_another_subject(

@@ -60,6 +60,8 @@ def one_line(lines: list[str], *expected: str) -> str:
         ("sqlite+aiosqlite:///{state}/random.sqlite3", "is not a SQLite database"),
         ("sqlite:///{state}/bot.sqlite3", "needs the async driver"),
         ("sqlite+aiosqlite:////proc/no-such-folder/bot.sqlite3", "cannot create the folder"),
+        # a folder that exists but takes no new file (read-only, even for root: procfs)
+        ("sqlite+aiosqlite:////proc/bot.sqlite3", "cannot open /proc/bot.sqlite3"),
         ("postgresql+asyncpg://bot:pw@127.0.0.1:{port}/bot", "cannot reach PostgreSQL"),
     ],
 )
