@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -101,3 +103,14 @@ async def ask(server: FakeBotAPI, text: str | None, chat: int = USER, **kwargs: 
     before = len(server.sent(chat))
     server.user_sends(chat, text, **kwargs)
     return (await server.wait_sent(chat, count=before + 1))[before]
+
+
+async def run_to_exit(environment: Mapping[str, str], timeout: float = 60) -> tuple[int, str]:
+    """Run ``python -m bot run`` until it exits by itself; return its status and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=Path(__file__).resolve().parent.parent,
+        env=dict(environment), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()

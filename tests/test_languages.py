@@ -10,8 +10,19 @@ import pytest
 from bot import callback_data
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind
-from testkit.fakebotapi import FakeBotAPI
+from testkit.fakebotapi import Call, FakeBotAPI
 from tests.botharness import USER, ask, labels, running_bot, title
+
+
+async def choose_language(server: FakeBotAPI, lang: str) -> tuple[Call, Call]:
+    """/language, then a press on ``lang``: the prompt and the message it turned into."""
+    prompt = await ask(server, "/language", language_code="en")
+    before = len(server.sent(USER))
+    server.user_presses(
+        USER, prompt.result["message_id"], callback_data.encode(Action(ActionKind.LANGUAGE, lang))
+    )
+    [switched] = (await server.wait_sent(USER, count=before + 1))[before:]
+    return prompt, switched
 
 
 @pytest.mark.parametrize(
@@ -89,14 +100,7 @@ async def test_korean_chosen_with_language_persists_over_a_restart(
     server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
     async with running_bot(server, conversation, tmp_path):
-        prompt = await ask(server, "/language", language_code="en")
-        before = len(server.sent(USER))
-        server.user_presses(
-            USER,
-            prompt.result["message_id"],
-            callback_data.encode(Action(ActionKind.LANGUAGE, "ko")),
-        )
-        [switched] = (await server.wait_sent(USER, count=before + 1))[before:]
+        _, switched = await choose_language(server, "ko")
         assert conversation.content.text("language_set", "ko") in switched.params["text"]
     async with running_bot(server, conversation, tmp_path):
         menu = await ask(server, "/topics", language_code="en")
@@ -108,15 +112,8 @@ async def test_language_choice_switches_menus_and_survives_a_restart(
     server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
     async with running_bot(server, conversation, tmp_path):
-        prompt = await ask(server, "/language", language_code="en")
+        prompt, switched = await choose_language(server, "az")
         assert labels(prompt) == ["English", "Azərbaycanca", "Русский", "한국어"]
-        before = len(server.sent(USER))
-        server.user_presses(
-            USER,
-            prompt.result["message_id"],
-            callback_data.encode(Action(ActionKind.LANGUAGE, "az")),
-        )
-        [switched] = (await server.wait_sent(USER, count=before + 1))[before:]
         assert switched.method == "editMessageText"
         assert conversation.content.text("language_set", "az") in switched.params["text"]
         assert labels(switched)[0] == title(conversation, "relations", "az")

@@ -4,10 +4,8 @@ and never the token. The Bot API is the fake server, or an address where nothing
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from bot.classifier import Classifier
 from bot.content import Content
 from testkit.fakebotapi import FakeBotAPI
-from tests.conftest import ROOT
+from tests.botharness import run_to_exit
 
 
 def closed_port() -> int:
@@ -32,17 +30,11 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory, content: Content) -> P
     return path
 
 
-async def run_to_exit(state: Path, **env: str) -> tuple[int, list[str]]:
+async def run_bot(state: Path, **env: str) -> tuple[int, list[str]]:
     """``python -m bot run`` until it exits by itself: its status and stderr lines."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE"))}
-    environment |= {"BOT_STATE_DIR": str(state), **env}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, stderr.decode().strip().splitlines()
+    status, stderr = await run_to_exit(environment | {"BOT_STATE_DIR": str(state), **env})
+    return status, stderr.strip().splitlines()
 
 
 def one_line(lines: list[str], *expected: str) -> str:
@@ -70,7 +62,7 @@ async def test_database_problems_at_start_up_are_one_line(
 ) -> None:
     (model_cache / "random.sqlite3").write_bytes(bytes(range(256)) * 16)
     url = database.format(state=model_cache, port=closed_port())
-    status, lines = await run_to_exit(
+    status, lines = await run_bot(
         model_cache, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url, DATABASE_URL=url
     )
     assert status == 2
@@ -80,7 +72,7 @@ async def test_database_problems_at_start_up_are_one_line(
 
 async def test_an_unreachable_bot_api_is_not_worded_as_a_refusal(model_cache: Path) -> None:
     base = f"http://127.0.0.1:{closed_port()}"
-    status, lines = await run_to_exit(
+    status, lines = await run_bot(
         model_cache, BOT_TOKEN="123456:SECRET-token", BOT_API_BASE_URL=f"{base}/bot"
     )
     assert status == 1
@@ -92,7 +84,7 @@ async def test_a_rejected_token_is_one_line_without_the_token(
     server: FakeBotAPI, model_cache: Path
 ) -> None:
     server.fail("getMe", status=401, description="Unauthorized", times=100)
-    status, lines = await run_to_exit(
+    status, lines = await run_bot(
         model_cache, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url
     )
     assert status == 1
@@ -104,14 +96,14 @@ async def test_a_rejected_token_is_one_line_without_the_token(
 async def test_a_malformed_token_is_a_configuration_error_that_never_echoes_it(
     model_cache: Path, token: str
 ) -> None:
-    status, lines = await run_to_exit(model_cache, BOT_TOKEN=token)
+    status, lines = await run_bot(model_cache, BOT_TOKEN=token)
     assert status == 2
     line = one_line(lines, "configuration error: BOT_TOKEN: not a bot token")
     assert token not in line
 
 
 async def test_tracebacks_are_shown_at_debug(model_cache: Path) -> None:
-    status, lines = await run_to_exit(
+    status, lines = await run_bot(
         model_cache,
         BOT_TOKEN="123456:SECRET-token",
         BOT_API_BASE_URL=f"http://127.0.0.1:{closed_port()}/bot",

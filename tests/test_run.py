@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +13,7 @@ import aiohttp
 from bot.conversation import Conversation
 from testkit.bench import start_bot
 from testkit.fakebotapi import FakeBotAPI
-from tests.botharness import running_bot
+from tests.botharness import run_to_exit, running_bot
 from tests.conftest import ROOT
 
 USER = 1001
@@ -32,17 +31,6 @@ async def start_process(
 ) -> asyncio.subprocess.Process:
     pipe = asyncio.subprocess.PIPE
     return await start_bot(server, tmp_path, stdout=pipe, stderr=pipe, **env)
-
-
-async def run_to_exit(environment: dict[str, str]) -> tuple[int, str]:
-    """Run ``python -m bot run`` until it exits by itself; return its status and stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode is not None
-    return process.returncode, stderr.decode()
 
 
 async def stop_process(process: asyncio.subprocess.Process) -> tuple[int, str]:
