@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -228,7 +229,14 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     conversation = _conversation(settings)
     known = {topic.id for topic in conversation.content.topics}
     reports: list[Callable[[], str]] = []
-    every_sample: list[Sample] = []
+    matrix: Counter[tuple[str, str]] = Counter()  # every labelled file's, for --plot
+    plotted = False
+
+    def sample_report(name: str, samples: list[Sample]) -> str:
+        report = evaluate(name, samples, conversation)
+        matrix.update(report.matrix)
+        return format_report(report)
+
     try:
         for path in args.files:
             data = read_yaml(path)
@@ -238,27 +246,24 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
                     functools.partial(_dialogue_report, path.name, dialogues, conversation)
                 )
             else:
-                samples = read_samples(path, known)
-                every_sample.extend(samples)
-                reports.append(functools.partial(_sample_report, path.name, samples, conversation))
+                plotted = True
+                reports.append(
+                    functools.partial(sample_report, path.name, read_samples(path, known))
+                )
     except EvaluationFileError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if args.plot and not plotted:
+        print("--plot: no file of labelled messages to draw", file=sys.stderr)
+        return 1
     print("\n\n".join(report() for report in reports))
     if args.plot:
-        if not every_sample:
-            print("--plot: no file of labelled messages to draw", file=sys.stderr)
-            return 1
         from bot.confusion import plot_confusion
 
         names = ", ".join(path.name for path in args.files)
-        plot_confusion(evaluate(names, every_sample, conversation).matrix, args.plot, names)
+        plot_confusion(matrix, args.plot, names)
         print(f"confusion matrix written to {args.plot}")
     return 0
-
-
-def _sample_report(name: str, samples: list[Sample], conversation: Conversation) -> str:
-    return format_report(evaluate(name, samples, conversation))
 
 
 def _dialogue_report(name: str, dialogues: list[Dialogue], conversation: Conversation) -> str:

@@ -109,8 +109,7 @@ class FollowUps:
         asking = rules.refers | rules.cues | rules.fillers
         if context is None:  # "and when?" out of the blue: only asking words
             return all(_near(word, asking) for word in words)
-        own = self._own.get(context.topic, frozenset())
-        if any(self._leaves(word, own, asking) for word in words):
+        if any(self._leaves(word, context.topic, asking) for word in words):
             return False  # "and the weather?", "а погода там какая?", "qiymeti nece?"
         if any(word in rules.refers for word in words):  # exact: "what" is one typo from "that"
             return True
@@ -125,22 +124,24 @@ class FollowUps:
         )
         return naming < (1 if sure else 2)
 
-    def _leaves(self, word: str, own: frozenset[str], asking: frozenset[str]) -> bool:
-        """Whether ``word`` takes the message off the answered topic: off-topic messages use
-        it (in any form: "qiymətədir" is "qiymət") and the topic's readers never do."""
-        if word in asking or word in own:
+    def _leaves(self, word: str, topic: str, asking: frozenset[str]) -> bool:
+        """Whether ``word`` takes the message off ``topic``: off-topic messages use it (in any
+        form: "qiymətədir" is "qiymət") and the topic's readers never do."""
+        if word in asking or word in self._own.get(topic, frozenset()):
             return False
         if word in self._negative:
             return True
         stem = _stem(word)
-        return stem != word and stem in self._negative_stems and stem not in self._own_stems(own)
+        own_stems = self._own_stems.get(topic, frozenset())
+        return stem != word and stem in self._negative_stems and stem not in own_stems
 
     @functools.cached_property
     def _negative_stems(self) -> frozenset[str]:
         return frozenset(map(_stem, self._negative))
 
-    def _own_stems(self, own: frozenset[str]) -> frozenset[str]:
-        return frozenset(map(_stem, own))
+    @functools.cached_property
+    def _own_stems(self) -> dict[str, frozenset[str]]:
+        return {topic: frozenset(map(_stem, words)) for topic, words in self._own.items()}
 
     def context_of(self, quoted: Quoted, at: datetime) -> Context | None:
         """The context a reply to one of the bot's answers carries: that answer's topic."""

@@ -283,6 +283,7 @@ async def postgres_database(admin_url: str, prefix: str) -> AsyncIterator[str]:
             yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         finally:
             async with admin.connect() as conn:
+                # FORCE: a bot process killed with SIGKILL may leave a session behind a moment.
                 await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.classifier import Classifier
 from bot.content import Content, load
 from bot.conversation import Conversation
 from bot.storage import Storage
 from bot.storage.database import create_engine
+from testkit.bench import postgres_database
 from testkit.fakebotapi import FakeBotAPI
 
 # RetryAfter.retry_after as a timedelta: the int form raises a deprecation warning, which
@@ -90,25 +90,12 @@ class Database:
             await engine.dispose()
 
 
-@contextlib.asynccontextmanager
-async def pg_database() -> AsyncIterator[str]:
+def pg_database() -> contextlib.AbstractAsyncContextManager[str]:
     """A new PostgreSQL database, dropped afterwards; yields its URL.
 
     A database rather than a schema per test: the bot and its processes take only a URL.
     """
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as conn:
-                # FORCE: a bot process killed with SIGKILL may leave a session behind a moment.
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    return postgres_database(PG_URL, "test")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgresql)])

@@ -92,10 +92,10 @@ async def test_a_new_question_after_an_answer_switches_topic(
     async with running_bot(server, conversation, tmp_path):
         await ask(server, first)
         switched = await ask(server, second)
-    assert (await_topic(conversation, switched)) == expected
+    assert topic_of(conversation, switched) == expected
 
 
-def await_topic(conversation: Conversation, call: Call) -> str | None:
+def topic_of(conversation: Conversation, call: Call) -> str | None:
     """The topic whose title heads a sent answer, in any language."""
     for topic in conversation.content.topics:
         if any(heading(call) == f"<b>{title}</b>" for title in topic.title.values()):
