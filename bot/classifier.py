@@ -110,16 +110,15 @@ class Classifier:
     def probabilities(self, text: str) -> FloatArray:
         """Return the class probabilities for ``text`` in the order of ``classes``."""
         folded = fold(text)
-        indices: list[int] = []
-        values: list[float] = []
+        scores = self._intercept.copy()
         for block, grams in (
             (self._word, _word_ngrams(folded)),
             (self._char, _char_wb_ngrams(folded)),
         ):
-            self._features(block, grams, indices, values)
-        scores = self._intercept.copy()
-        if indices:
-            scores += np.asarray(values) @ self._coef[indices]
+            features = self._features(block, grams)
+            if features is not None:
+                rows, values = features
+                scores += values @ self._coef[rows]
         scores -= scores.max()
         exp = np.exp(scores)
         result: FloatArray = exp / exp.sum()
@@ -144,21 +143,20 @@ class Classifier:
         return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous, none)
 
     def _features(
-        self, block: _Block, grams: Iterable[str], indices: list[int], values: list[float]
-    ) -> None:
-        """Append ``block``'s features: sublinear tf, idf, l2 norm, as TfidfVectorizer."""
-        counts = Counter(
-            index for gram in grams if (index := block.vocabulary.get(gram)) is not None
-        )
+        self, block: _Block, grams: Iterable[str]
+    ) -> tuple[npt.NDArray[np.intp], FloatArray] | None:
+        """Return ``block``'s coefficient rows and values: sublinear tf, idf, l2 norm, as
+        TfidfVectorizer; None when no n-gram is in its vocabulary."""
+        # map and Counter run in C: one dictionary look-up per n-gram, no Python loop
+        counts = Counter(map(block.vocabulary.get, grams))
+        counts.pop(None, None)
         if not counts:
-            return
-        weighted = [
-            (index, (1.0 + math.log(count)) * block.idf[index]) for index, count in counts.items()
-        ]
-        norm = math.sqrt(sum(value * value for _, value in weighted)) / block.weight
-        for index, value in weighted:
-            indices.append(block.offset + index)
-            values.append(value / norm)
+            return None
+        found = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        weighted: FloatArray = (1.0 + np.log(tf)) * block.idf[found]
+        weighted *= block.weight / math.sqrt(float(weighted @ weighted))
+        return found + block.offset, weighted
 
     def _save(self, cache_dir: Path, key: str) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -166,9 +166,12 @@ class LanguageModel:
 
     def _latin_language(self, folded: str, expected: Lang | None) -> Lang | None:
         grams = _ngrams(folded)
-        unseen = len(self._index)
-        rows = [self._index.get(gram, unseen) for gram in grams]
-        scores = self._matrix[rows].sum(axis=0) + self._priors * len(grams)
+        # map and Counter run in C; an unseen n-gram (None) scores as the matrix's zero row
+        counts = Counter(map(self._index.get, grams))
+        counts.pop(None, None)
+        rows = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        times = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        scores = times @ self._matrix[rows] + self._priors * len(grams)
         if expected in _LATIN_LANGS:
             scores[_LATIN_LANGS.index(expected)] += EXPECTED_BONUS
         exp = np.exp(scores - scores.max())
