@@ -134,14 +134,8 @@ async def _serve_metrics(application: BotApplication, storage: Storage, port: in
     async def refresh() -> None:
         data.metrics.outbox(await storage.outbox.count_by_status())
 
-    server = MetricsServer(
-        data.metrics,
-        refresh,
-        lambda: is_healthy(settings.heartbeat_file),
-        settings.listen,
-        port,
-    )
-    await server.start()
+    server = MetricsServer(data.metrics, refresh, lambda: is_healthy(settings.heartbeat_file))
+    await server.start(settings.listen, port)
     data.stop_serving_metrics = server.stop
 
 

@@ -40,6 +40,9 @@ _CHAR_NGRAMS: Final = (2, 5)
 _CHAR_WEIGHT: Final = 1.0
 _WORD_WEIGHT: Final = 1.0
 _C: Final = 20.0
+# Words whose character n-grams a classifier remembers: readers' words repeat, so most of a
+# message's n-grams are found without building them; a bound keeps odd input from growing it.
+CACHED_WORDS: Final = 20_000
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -82,6 +85,7 @@ class Classifier:
         self._coef = coef  # (n_features, n_classes), rows gathered per message
         self._intercept = intercept
         self._none = self.classes.index(NONE_CLASS)
+        self._char_cache: dict[str, tuple[int, ...]] = {}
 
     @classmethod
     def fit(cls, content: Content) -> Classifier:
@@ -111,11 +115,11 @@ class Classifier:
         """Return the class probabilities for ``text`` in the order of ``classes``."""
         folded = fold(text)
         scores = self._intercept.copy()
-        for block, grams in (
-            (self._word, _word_ngrams(folded)),
-            (self._char, _char_wb_ngrams(folded)),
+        for block, found in (
+            (self._word, map(self._word.vocabulary.get, _word_ngrams(folded))),
+            (self._char, self._char_indices(folded)),
         ):
-            features = self._features(block, grams)
+            features = self._features(block, found)
             if features is not None:
                 rows, values = features
                 scores += values @ self._coef[rows]
@@ -143,20 +147,37 @@ class Classifier:
         return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous, none)
 
     def _features(
-        self, block: _Block, grams: Iterable[str]
+        self, block: _Block, found: Iterable[int | None]
     ) -> tuple[npt.NDArray[np.intp], FloatArray] | None:
-        """Return ``block``'s coefficient rows and values: sublinear tf, idf, l2 norm, as
-        TfidfVectorizer; None when no n-gram is in its vocabulary."""
-        # map and Counter run in C: one dictionary look-up per n-gram, no Python loop
-        counts = Counter(map(block.vocabulary.get, grams))
+        """Return ``block``'s coefficient rows and values for the vocabulary indices ``found``
+        (None: not in the vocabulary): sublinear tf, idf, l2 norm, as TfidfVectorizer; None
+        when nothing was found."""
+        counts = Counter(found)  # runs in C
         counts.pop(None, None)
         if not counts:
             return None
-        found = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        weighted: FloatArray = (1.0 + np.log(tf)) * block.idf[found]
+        weighted: FloatArray = (1.0 + np.log(tf)) * block.idf[indices]
         weighted *= block.weight / math.sqrt(float(weighted @ weighted))
-        return found + block.offset, weighted
+        return indices + block.offset, weighted
+
+    def _char_indices(self, folded: str) -> list[int]:
+        """The character block's vocabulary indices of ``folded``'s n-grams, word by word."""
+        indices: list[int] = []
+        vocabulary = self._char.vocabulary
+        for word in folded.split():
+            known = self._char_cache.get(word)
+            if known is None:
+                known = tuple(
+                    index
+                    for gram in _char_wb_grams(word)
+                    if (index := vocabulary.get(gram)) is not None
+                )
+                if len(self._char_cache) < CACHED_WORDS:
+                    self._char_cache[word] = known
+            indices.extend(known)
+        return indices
 
     def _save(self, cache_dir: Path, key: str) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -190,16 +211,20 @@ def _word_ngrams(text: str) -> list[str]:
 
 def _char_wb_ngrams(text: str) -> list[str]:
     """Character n-grams inside word boundaries, exactly as scikit-learn's ``char_wb``."""
+    return [gram for word in text.split() for gram in _char_wb_grams(word)]
+
+
+def _char_wb_grams(word: str) -> list[str]:
+    """One word's ``char_wb`` n-grams: the word padded with a space on each side."""
     low, high = _CHAR_NGRAMS
+    padded = f" {word} "
+    length = len(padded)
     grams: list[str] = []
-    for word in text.split():
-        padded = f" {word} "
-        length = len(padded)
-        for n in range(low, high + 1):
-            if length <= n:  # a short word counts once, as in scikit-learn
-                grams.append(padded)
-                break
-            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    for n in range(low, high + 1):
+        if length <= n:  # a short word counts once, as in scikit-learn
+            grams.append(padded)
+            break
+        grams.extend(padded[i : i + n] for i in range(length - n + 1))
     return grams
 
 

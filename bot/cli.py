@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from bot import bulletins, charts, logs, terminal
-from bot.classifier import Classifier
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError, Topic
 from bot.content import load as load_content
@@ -37,13 +36,13 @@ from bot.evaluation import (
     read_samples,
     read_yaml,
 )
-from bot.language import LanguageModel
 from bot.reports import format_stats
 from bot.storage import SchemaError, Storage, StorageError
 from bot.values import LANGS, Lang
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+Handler = Callable[[argparse.Namespace, Settings], int]  # one command: exit status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,10 +86,7 @@ def _preview(settings: Settings, out: TextIO) -> Conversation:
             f"({', '.join(drafts)}) are not served by `run` until reviewed; "
             "`validate` lists what is left.\n"
         )
-    cache = settings.model_cache_dir
-    return Conversation(
-        content, Classifier.load_or_fit(content, cache), LanguageModel.load_or_fit(content, cache)
-    )
+    return Conversation.prepare(content, settings.model_cache_dir)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -344,90 +340,61 @@ def _print_topics(topics: Sequence[Topic], lang: Lang, as_json: bool, out: TextI
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    # The commands that read the content take the folder here too (else BOT_CONTENT_DIR).
+    # The commands that read the content take the folder too (else BOT_CONTENT_DIR).
     folder = argparse.ArgumentParser(add_help=False)
     folder.add_argument(
         "--content", type=Path, metavar="DIR", help="the content folder (default: intents/)"
     )
 
-    run = commands.add_parser(
-        "run", parents=[folder], help="run the bot on Telegram (polling, or webhook)"
-    )
-    run.set_defaults(handler=_run)
+    def command(
+        name: str, handler: Handler, summary: str, reads_content: bool = True
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[folder] if reads_content else [], help=summary)
+        sub.set_defaults(handler=handler)
+        return sub
 
-    health = commands.add_parser("health", help="exit 0 when the running bot is healthy")
-    health.set_defaults(handler=_health)
-
-    chat = commands.add_parser(
-        "chat", parents=[folder], help="talk to the bot in the terminal; previews drafts"
-    )
+    command("run", _run, "run the bot on Telegram (polling, or webhook)")
+    command("health", _health, "exit 0 when the running bot is healthy", reads_content=False)
+    chat = command("chat", _chat, "talk to the bot in the terminal; previews drafts")
     chat.add_argument("--lang", choices=LANGS, default="en", help="interface language")
-    chat.set_defaults(handler=_chat)
-
-    classify = commands.add_parser(
-        "classify", parents=[folder], help="classify each TEXT (or each stdin line)"
-    )
+    classify = command("classify", _classify, "classify each TEXT (or each stdin line)")
     classify.add_argument("--json", action="store_true", help="one JSON object per line")
     classify.add_argument("text", nargs="*", metavar="TEXT")
-    classify.set_defaults(handler=_classify)
-
-    evaluate_cmd = commands.add_parser(
-        "evaluate", parents=[folder], help="score the classifier on labelled YAML"
-    )
-    evaluate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    evaluate_cmd.add_argument(
+    evaluate = command("evaluate", _evaluate, "score the classifier on labelled YAML")
+    evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    evaluate.add_argument(
         "--plot", type=Path, metavar="FILE.png", help="draw the confusion matrix of the messages"
     )
-    evaluate_cmd.set_defaults(handler=_evaluate)
-
-    calibrate_cmd = commands.add_parser(
-        "calibrate",
-        parents=[folder],
-        help="choose the thresholds by cross-validation on the examples",
-    )
-    calibrate_cmd.add_argument(
+    command(
+        "calibrate", _calibrate, "choose the thresholds by cross-validation on the examples"
+    ).add_argument(
         "--write", action="store_true", help="keep them in the content folder's thresholds.yaml"
     )
-    calibrate_cmd.set_defaults(handler=_calibrate)
+    command("validate", _validate, "check intents/; non-zero exit on errors and drafts")
 
-    validate = commands.add_parser(
-        "validate", parents=[folder], help="check intents/; non-zero exit on errors and drafts"
+    publish = command(
+        "publish", _publish, "queue an update; the running bot delivers it", reads_content=False
     )
-    validate.set_defaults(handler=_validate)
-
-    publish = commands.add_parser("publish", help="queue an update; the running bot delivers it")
     target = publish.add_mutually_exclusive_group(required=True)
     target.add_argument("--topic", metavar="ID", help="subscribers of this topic (and of all)")
     target.add_argument("--all", action="store_true", help="every subscriber")
     publish.add_argument("text", nargs="+", metavar="TEXT")
-    publish.set_defaults(handler=_publish)
 
-    stats = commands.add_parser("stats", help="subscribers, deliveries, questions")
+    stats = command("stats", _stats, "subscribers, deliveries, questions", reads_content=False)
     stats.add_argument("--recent", type=int, default=10, help="unanswered questions to show")
     stats.add_argument(
         "--chart", type=Path, metavar="FILE.png", help="also draw the last 14 days as a PNG"
     )
-    stats.set_defaults(handler=_stats)
-
-    drafting = commands.add_parser(
-        "import", help="draft a content folder from an interview transcript"
+    drafting = command(
+        "import", _import, "draft a content folder from a transcript", reads_content=False
     )
     drafting.add_argument("transcript", type=Path, metavar="TRANSCRIPT")
     drafting.add_argument("--out", type=Path, required=True, metavar="DIR")
-    drafting.set_defaults(handler=_import)
+    command(
+        "suggest", _suggest, "group unanswered questions; propose a topic and examples for each"
+    ).add_argument("--days", type=int, help="how far back (default: BOT_KEEP_QUESTIONS_DAYS, 30)")
 
-    suggestions = commands.add_parser(
-        "suggest",
-        parents=[folder],
-        help="group unanswered questions; propose a topic and examples for each group",
-    )
-    suggestions.add_argument(
-        "--days", type=int, help="how far back (default: BOT_KEEP_QUESTIONS_DAYS, 30)"
-    )
-    suggestions.set_defaults(handler=_suggest)
-
-    topics = commands.add_parser("topics", parents=[folder], help="list the topics")
+    topics = command("topics", _topics, "list the topics")
     topics.add_argument("--json", action="store_true", help="a JSON array")
     topics.add_argument("--lang", choices=LANGS, default="en")
-    topics.set_defaults(handler=_topics)
     return parser

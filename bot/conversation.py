@@ -45,32 +45,32 @@ class Conversation:
         self,
         content: Content,
         classifier: Classifier,
-        languages: LanguageModel | None = None,
-        evidence: Evidence | None = None,
-        followups: FollowUps | None = None,
+        languages: LanguageModel,
+        evidence: Evidence,
+        followups: FollowUps,
     ) -> None:
+        """Use these models of ``content``; ``open`` and ``prepare`` are the usual ways in."""
         self.content = content
         self.classifier = classifier
-        self.languages = languages or LanguageModel.fit(content)
-        self.followups = followups or FollowUps(content)
+        self.languages = languages
+        self.followups = followups
         self._subjects = Subjects(content)
-        self.evidence = evidence or Evidence(content)
+        self.evidence = evidence
         self._topic_lists = {lang: self._topic_list(lang) for lang in LANGS}
 
     @classmethod
     def open(cls, content_dir: Path, cache_dir: Path | None) -> Conversation:
-        """Load and validate ``content_dir`` and fit (or load the cached) classifier.
+        """Load, validate and ``prepare`` ``content_dir``; ``ContentError`` when broken."""
+        return cls.prepare(content_module.load(content_dir), cache_dir)
 
-        Raises ``content.ContentError`` on broken content: nothing starts on it.
-        """
-        content = content_module.load(content_dir)
-        return cls(
-            content,
-            Classifier.load_or_fit(content, cache_dir),
-            LanguageModel.load_or_fit(content, cache_dir),
-            Evidence.load_or_build(content, cache_dir),
-            FollowUps.load_or_build(content, cache_dir),
-        )
+    @classmethod
+    def prepare(cls, content: Content, cache_dir: Path | None) -> Conversation:
+        """Fit (or load from ``cache_dir``) every model ``content`` needs."""
+        classifier = Classifier.load_or_fit(content, cache_dir)
+        languages = LanguageModel.load_or_fit(content, cache_dir)
+        evidence = Evidence.load_or_build(content, cache_dir)
+        followups = FollowUps.load_or_build(content, cache_dir)
+        return cls(content, classifier, languages, evidence, followups)
 
     def classify(self, text: str, expected: Lang | None = None) -> tuple[Reading, Prediction]:
         """Read ``text`` (its language, and a Cyrillic reading of Latin-typed Russian) and

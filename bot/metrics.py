@@ -7,8 +7,9 @@ when Prometheus scrapes (``refresh``), so every replica reports the same outbox.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -22,6 +23,24 @@ _OUTCOMES: Final = {
     ReplyKind.SUGGESTIONS: "suggested",
     ReplyKind.OUT_OF_SCOPE: "refused",
 }
+# What each metric means, as Prometheus shows it.
+_HELP: Final = {
+    "bot_updates": "Telegram updates received, by kind",
+    "bot_reply_seconds": (
+        "Seconds from an update reaching the bot until it was handled (reply sent)"
+    ),
+    "bot_questions": "Typed questions by outcome: answered, suggested (did you mean), refused",
+    "bot_flood_waits": "RetryAfter answers from Telegram waited out, by sender (reply, delivery)",
+    "bot_flood_wait_seconds": "Seconds Telegram's RetryAfter asked to wait, by sender",
+    "bot_deliveries": "Deliveries of published updates by state (the whole outbox)",
+    "bot_delivery_queue_depth": "Deliveries waiting to be sent (queued, not yet claimed)",
+}
+
+Metric = TypeVar("Metric", Counter, Gauge)
+
+
+def _declare(kind: type[Metric], registry: CollectorRegistry, name: str, *labels: str) -> Metric:
+    return kind(name, _HELP[name], labels, registry=registry)
 
 
 class Metrics:
@@ -29,44 +48,20 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.updates = Counter(
-            "bot_updates", "Telegram updates received, by kind", ["kind"], registry=self.registry
-        )
+        counter = functools.partial(_declare, Counter, self.registry)
+        gauge = functools.partial(_declare, Gauge, self.registry)
+        self.updates = counter("bot_updates", "kind")
         self.reply_seconds = Histogram(
             "bot_reply_seconds",
-            "Seconds from an update reaching the bot until it was handled (reply sent)",
+            _HELP["bot_reply_seconds"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.questions = Counter(
-            "bot_questions",
-            "Typed questions by outcome: answered, suggested (did you mean), refused",
-            ["outcome"],
-            registry=self.registry,
-        )
-        self.flood_waits = Counter(
-            "bot_flood_waits",
-            "RetryAfter answers from Telegram waited out, by sender (reply, delivery)",
-            ["sender"],
-            registry=self.registry,
-        )
-        self.flood_wait_seconds = Counter(
-            "bot_flood_wait_seconds",
-            "Seconds Telegram's RetryAfter asked to wait, by sender",
-            ["sender"],
-            registry=self.registry,
-        )
-        self.deliveries = Gauge(
-            "bot_deliveries",
-            "Deliveries of published updates by state (the whole outbox)",
-            ["state"],
-            registry=self.registry,
-        )
-        self.queue_depth = Gauge(
-            "bot_delivery_queue_depth",
-            "Deliveries waiting to be sent (queued, not yet claimed)",
-            registry=self.registry,
-        )
+        self.questions = counter("bot_questions", "outcome")
+        self.flood_waits = counter("bot_flood_waits", "sender")
+        self.flood_wait_seconds = counter("bot_flood_wait_seconds", "sender")
+        self.deliveries = gauge("bot_deliveries", "state")
+        self.queue_depth = gauge("bot_delivery_queue_depth")
 
     def update(self, kind: str) -> None:
         """Count one Telegram update of ``kind`` (message, callback_query, ...)."""

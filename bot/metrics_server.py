@@ -23,30 +23,26 @@ class MetricsServer:
         metrics: Metrics,
         refresh: Callable[[], Awaitable[None]],
         healthy: Callable[[], bool],
-        listen: str,
-        port: int,
     ) -> None:
         self._metrics = metrics
         self._refresh = refresh
         self._healthy = healthy
-        self._listen = listen
-        self._port = port
         app = web.Application()
         app.router.add_get("/metrics", self._scrape)
         app.router.add_get("/healthz", self._health)
         self._runner = web.AppRunner(app, access_log=None)
 
-    async def start(self) -> None:
-        """Start listening."""
+    async def start(self, listen: str, port: int) -> None:
+        """Start listening on ``listen``:``port``."""
         await self._runner.setup()
         try:
-            await web.TCPSite(self._runner, self._listen, self._port).start()
+            await web.TCPSite(self._runner, listen, port).start()
         except OSError as exc:
             await self._runner.cleanup()
             raise ConfigError(
                 f"BOT_METRICS_PORT: cannot listen there ({exc.strerror or exc}); is it taken?"
             ) from exc
-        logger.info("Metrics on port %d at /metrics, liveness at /healthz", self._port)
+        logger.info("Metrics on port %d at /metrics, liveness at /healthz", port)
 
     async def stop(self) -> None:
         """Stop listening."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import yaml
 
@@ -30,8 +30,7 @@ CLOSE: Final = 0.1  # the runner-up probability from which an existing topic is 
 SNIPPET_EXAMPLES: Final = 12  # more than this adds little to a first round of examples
 
 
-@dataclass(frozen=True)
-class Asked:
+class Asked(NamedTuple):
     """One unanswered question: its text and language."""
 
     text: str

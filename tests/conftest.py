@@ -20,6 +20,7 @@ from bot.storage import Storage
 from bot.storage.database import create_engine
 from testkit.bench import postgres_database
 from testkit.fakebotapi import FakeBotAPI
+from tests.models import conversation_with
 
 # RetryAfter.retry_after as a timedelta: the int form raises a deprecation warning, which
 # pytest's warnings-as-errors would turn into the exception the bot sees instead.
@@ -47,7 +48,7 @@ def classifier(content: Content) -> Classifier:
 @pytest.fixture(scope="session")
 def conversation(content: Content, classifier: Classifier) -> Conversation:
     """The conversation conversation on the real content."""
-    return Conversation(content, classifier)
+    return conversation_with(content, classifier)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from bot.content import Content
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind, Display, ReplyKind
 from bot.values import LANGS, Following
+from tests.models import conversation_with
 
 INTERVIEW_IDS = [
     "relations", "visits", "joint_commission", "economy", "liberated_territories",
@@ -217,20 +218,20 @@ def unsure(*alternatives: tuple[str, float]) -> Prediction:
 
 def test_an_unsure_guess_with_one_interview_topic_answers_it(content: Content) -> None:
     guess = unsure(("tourism", 0.4), ("greeting", 0.3), ("thanks", 0.2))
-    reply = Conversation(content, FixedClassifier(guess)).ask("tours?", "en")  # type: ignore[arg-type]
+    reply = conversation_with(content, FixedClassifier(guess)).ask("tours?", "en")
     assert reply.kind is ReplyKind.ANSWER and reply.topic == "tourism"
 
 
 def test_an_unsure_guess_between_interview_topics_asks_which(content: Content) -> None:
     guess = unsure(("tourism", 0.4), ("direct_flights", 0.35))
-    reply = Conversation(content, FixedClassifier(guess)).ask("x?", "en")  # type: ignore[arg-type]
+    reply = conversation_with(content, FixedClassifier(guess)).ask("x?", "en")
     assert reply.kind is ReplyKind.SUGGESTIONS
     assert [a.arg for a in actions(reply.keyboard)][:2] == ["tourism", "direct_flights"]
 
 
 def test_chit_chat_alone_is_never_offered_as_did_you_mean(content: Content) -> None:
     guess = unsure(("about", 0.4), ("greeting", 0.35), ("help", 0.2))
-    reply = Conversation(content, FixedClassifier(guess)).ask("you idiot", "en")  # type: ignore[arg-type]
+    reply = conversation_with(content, FixedClassifier(guess)).ask("you idiot", "en")
     assert reply.kind is ReplyKind.OUT_OF_SCOPE
     assert [a.arg for a in actions(reply.keyboard)] == INTERVIEW_IDS, "the menu"
 

@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.classifier import Classifier
 from bot.content import ContentError, load
 from bot.conversation import Conversation
 from bot.importer import read_transcript, write_drafts
-from bot.language import LanguageModel
 from bot.values import LANGS
 from tests.conftest import ROOT
 
@@ -56,7 +54,7 @@ def drafted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def preview(drafted: Path) -> Conversation:
     content = load(drafted, preview=True)
-    return Conversation(content, Classifier.fit(content), LanguageModel.fit(content))
+    return Conversation.prepare(content, None)
 
 
 def test_a_preview_loads_the_drafts_with_stand_in_translations(drafted: Path) -> None:

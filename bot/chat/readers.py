@@ -11,7 +11,7 @@ from bot.chat.memory import Chat, ChatMemory
 from bot.conversation import Conversation
 from bot.replies import Action, ActionKind, Command, Keyboard, Reply
 from bot.sharing import NEWS_PAGE, parse_page
-from bot.storage import ChatStore, OutboxStore
+from bot.storage import Storage
 from bot.values import Following, parse_lang
 
 COUNTS_TTL: Final = 30.0  # seconds a count of bulletins per topic is reused
@@ -23,14 +23,13 @@ class Readers:
     def __init__(
         self,
         conversation: Conversation,
-        chats: ChatStore,
-        outbox: OutboxStore,
+        storage: Storage,
         memory: ChatMemory,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._conversation = conversation
-        self._chats = chats
-        self._outbox = outbox
+        self._chats = storage.chats
+        self._outbox = storage.outbox
         self._memory = memory
         self._clock = clock
         self._counts: tuple[float, dict[str | None, int]] = (-COUNTS_TTL, {})

@@ -49,7 +49,7 @@ class ChatService:
         self._context_for = timedelta(minutes=context_minutes)
         self._memory = ChatMemory(storage.chats.state, storage.chats.remember)
         self._questions = QuestionLog(storage.questions)
-        self._readers = Readers(conversation, storage.chats, storage.outbox, self._memory)
+        self._readers = Readers(conversation, storage, self._memory)
         editors = Editors(conversation, storage, self._questions, admins)
         self._commands: Mapping[str, CommandHandler] = {
             "start": self._start,
