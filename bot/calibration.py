@@ -3,9 +3,9 @@
 Each example is scored by a model fitted without it (stratified folds); then, per language,
 the pair of thresholds that serves readers best wins. An answer on the right topic, or an
 off-topic message refused, counts one; a real question refused costs one (the reader got
-nothing), a "did you mean" on it nothing (one more tap), a "did you mean" on an off-topic
-message one, and a wrong answer ``WRONG_COST`` (it misleads). Evaluation sets are never used,
-so their figures stay honest.
+nothing), a "did you mean" on it ``SUGGEST_COST`` (one more tap, and it reads as unsure), a
+"did you mean" on an off-topic message one, and a wrong answer ``WRONG_COST`` (it misleads).
+Evaluation sets are never used, so their figures stay honest.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.values import LANGS, Lang
 
 FOLDS: Final = 4
 WRONG_COST: Final = 3  # a wrong answer misleads; a "did you mean" only slows the reader
+SUGGEST_COST: Final = 0.5  # a reader asked a clear question and got asked one back
 REJECTS: Final = tuple(round(0.15 + 0.05 * i, 2) for i in range(10))  # 0.15 … 0.60
 CLOSES: Final = tuple(round(0.25 + 0.05 * i, 2) for i in range(12))  # 0.25 … 0.80
 
@@ -104,7 +105,11 @@ def _best(
             refused_off = int((refused & off).sum())
             refused_real = int((refused & ~off).sum())
             suggested_off = int((suggested & off).sum())
-            score = right + refused_off - refused_real - suggested_off - WRONG_COST * wrong
+            suggested_real = int((suggested & ~off).sum())
+            score = (
+                right + refused_off - refused_real - suggested_off
+                - WRONG_COST * wrong - SUGGEST_COST * suggested_real
+            )  # fmt: skip
             candidates.append(
                 (score, -abs(reject - 0.35) - abs(close - 0.45), reject, close, right, wrong,
                  int(suggested.sum()), refused_off)
@@ -120,7 +125,8 @@ def as_yaml(calibrations: Sequence[Calibration]) -> str:
         "# Chosen by `python -m bot calibrate`: cross-validation on the training examples",
         f"# ({FOLDS} folds); per language, right answers and refused off-topic messages count",
         "# one, a refused real question or a 'did you mean' on an off-topic message costs one,",
-        f"# a wrong answer {WRONG_COST}. Run it again after editing examples.",
+        f"# a 'did you mean' on a real question {SUGGEST_COST}, a wrong answer {WRONG_COST}.",
+        "# Run it again after editing examples.",
     ]
     for item in calibrations:
         reject, close = item.thresholds.reject, item.thresholds.close

@@ -33,7 +33,6 @@ STEM: Final = 6  # letters kept of a long word: Russian and Azerbaijani endings 
 HANGUL_STEM: Final = 3
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MIN_LETTERS: Final = 4  # shorter words are too common to say anything
-MAJORITY: Final = 0.5  # an out-of-scope class this sure is never overruled
 SURE_CHAT: Final = 0.75  # chit-chat this sure ("thanks!") stays chit-chat
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -116,12 +115,13 @@ class Evidence:
         Where the classifier is sure of an interview topic, or of chit-chat, or sure that no
         topic fits, it stands. Otherwise the topic the answers' words point at is taken when
         the classifier ranks it among its two best, or ranks only chit-chat above it (a
-        freshly imported interview has few examples: "good" reads as a greeting). A sure
-        refusal stands too, unless the evidence is strong (see ``_strong``).
+        freshly imported interview has few examples: "good" reads as a greeting). A refusal
+        stands too, unless the evidence is strong (see ``_strong``): one name from an answer
+        is how near misses read too ("where is the Samsung service centre?").
         """
         hint = self.hint(text)
         best = prediction.alternatives[0][0] if prediction.alternatives else None
-        if hint is None or (prediction.none >= MAJORITY and not self._strong(text, hint, best)):
+        if hint is None or (prediction.topic is None and not self._strong(text, hint, best)):
             return prediction
         chat = {topic.id for topic in self._content.topics if topic.kind != "interview"}
         ranked = [topic for topic, _ in prediction.alternatives]

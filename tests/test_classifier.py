@@ -99,6 +99,18 @@ def test_fast_path_gives_the_same_probabilities_as_scikit_learn(content: Content
     actual = np.array([fast.probabilities(text) for text in texts])
     assert list(model.classes_) == list(fast.classes)
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-12)
+    # a second reading goes through the words' remembered n-grams: still the same figures
+    again = np.array([fast.probabilities(text) for text in texts])
+    np.testing.assert_allclose(again, expected, rtol=0, atol=1e-12)
+
+
+def test_remembered_words_are_bounded(content: Content, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classifier_module, "CACHED_WORDS", 5)
+    fast = Classifier.fit(content)
+    fresh = fast.probabilities("direct flights seoul baku")
+    fast.probabilities(" ".join(f"word{i}" for i in range(50)))  # odd input cannot grow it
+    assert len(fast._char_cache) == 5
+    np.testing.assert_array_equal(fast.probabilities("direct flights seoul baku"), fresh)
 
 
 def test_char_ngrams_match_scikit_learn_analyzer() -> None:

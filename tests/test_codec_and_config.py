@@ -63,7 +63,7 @@ def test_encoding_refuses_what_telegram_would_reject() -> None:
 
 
 def test_every_button_encodes(conversation: Conversation) -> None:
-    replies = [conversation.welcome("en"), conversation.ask("students and flights", "en")]
+    replies = [conversation.welcome("en"), conversation.ask("students and trade", "en")]
     replies += [conversation.topic(t.id, "en", ui="en") for t in conversation.content.topics]
     for reply in replies:
         markup = rendering.keyboard(reply)
