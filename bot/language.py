@@ -16,17 +16,17 @@ Azerbaijani or English; in its low-accuracy mode (23 MB) it splits "kpop musabiq
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from bot import markup
 from bot.content import Content
@@ -35,7 +35,7 @@ from bot.values import Lang
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION: Final = "4"
+MODEL_VERSION: Final = "5"
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")  # syllables and jamo
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
@@ -70,6 +70,7 @@ _TO_LATIN: Final = {
 }  # fmt: skip
 _LATIN_SPELLING = re.compile("|".join(re.escape(latin) for latin, _ in _TO_CYRILLIC))
 _CYRILLIC_SPELLING: Final = dict(_TO_CYRILLIC)
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,15 @@ class Reading:
 class LanguageModel:
     """Tells English, Azerbaijani and Russian apart in Latin letters; fitted on content."""
 
-    def __init__(self, weights: Mapping[str, Sequence[float]], priors: Sequence[float]) -> None:
+    def __init__(self, grams: Sequence[str], weights: FloatArray, priors: Sequence[float]) -> None:
+        """``weights`` has one row per n-gram of ``grams``, one column per Latin language."""
+        self._grams = grams
         self._weights = weights
         self._priors = np.asarray(priors, dtype=np.float64)
         # One row per n-gram and a last row of zeros for the unseen: a message is scored
         # by summing its rows, in one numpy call.
-        self._index = {gram: row for row, gram in enumerate(weights)}
-        self._matrix = np.vstack(
-            [np.asarray(list(weights.values()), dtype=np.float64).reshape(-1, len(priors)),
-             np.zeros((1, len(priors)))]
-        )  # fmt: skip
+        self._index = dict(zip(grams, range(len(grams)), strict=True))
+        self._matrix = np.vstack([weights, np.zeros((1, len(priors)))])
 
     @classmethod
     def fit(cls, content: Content) -> LanguageModel:
@@ -114,35 +114,43 @@ class LanguageModel:
         }
         # Weights are log-probabilities relative to an unseen n-gram, so n-grams no language
         # has seen cost nothing and are left out.
-        weights = {
-            gram: tuple(
-                math.log((counts[lang][gram] + _SMOOTHING) / _SMOOTHING) for lang in _LATIN_LANGS
-            )
-            for gram in vocabulary
-        }
+        grams = sorted(vocabulary)
+        weights = np.array(
+            [
+                [math.log((counts[lang][gram] + _SMOOTHING) / _SMOOTHING) for lang in _LATIN_LANGS]
+                for gram in grams
+            ],
+            dtype=np.float64,
+        ).reshape(-1, len(_LATIN_LANGS))
         priors = tuple(-math.log(totals[lang]) for lang in _LATIN_LANGS)
-        return cls(weights, priors)
+        return cls(grams, weights, priors)
 
     @classmethod
     def load_or_fit(cls, content: Content, cache_dir: Path | None) -> LanguageModel:
-        """The cached model for this content (plain JSON), fitting and caching it when absent."""
+        """The cached model for this content (plain arrays and its n-grams as lines), fitting
+        and caching it when absent."""
         if cache_dir is None:
             return cls.fit(content)
-        path = cache_dir / f"languages-{MODEL_VERSION}-{content.digest}.json"
+        path = cache_dir / f"languages-{MODEL_VERSION}-{content.digest}.npz"
+        grams_path = path.with_suffix(".grams")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls({gram: tuple(w) for gram, w in data["weights"].items()}, data["priors"])
+            with np.load(path, allow_pickle=False) as arrays:
+                weights, priors = arrays["weights"], arrays["priors"]
+            grams = grams_path.read_text(encoding="utf-8").split("\n")
+            if len(grams) != len(weights):
+                raise ValueError("the n-grams do not match the weights")
+            return cls(grams, weights, priors.tolist())
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError) as exc:
             logger.warning("Ignoring an unreadable language model cache %s: %s", path, exc)
         model = cls.fit(content)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            data = {"weights": model._weights, "priors": model._priors.tolist()}
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            tmp.replace(path)  # a half-written cache is never read
+            grams_path.write_text("\n".join(model._grams), encoding="utf-8")
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, weights=model._weights, priors=model._priors)
+            tmp.replace(path)  # the arrays land last: a half-written cache is never read
         except OSError as exc:
             logger.warning("Could not write the language model cache %s: %s", path, exc)
         return model

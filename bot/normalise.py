@@ -11,15 +11,16 @@ import re
 import unicodedata
 
 # Turkish/Azerbaijani capitals must be lowered before str.casefold(), which would turn
-# "İ" into "i" + a combining dot and keep "I" as a dotted "i" anyway.
-_CASE = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
+# "İ" into "i" + a combining dot; "ı" has no capital form of its own to fold to.
+_CASE = (("İ", "i"), ("ı", "i"))
 # Azerbaijani letters and their ASCII spellings fold to one form.
-_LETTERS = str.maketrans(
-    {"ə": "e", "ä": "e", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u", "ё": "е", "’": "'"}
+_LETTERS = (
+    ("ə", "e"), ("ä", "e"), ("ş", "s"), ("ç", "c"), ("ğ", "g"), ("ö", "o"), ("ü", "u"),
+    ("ё", "е"), ("’", "'"),
     # Russian typed in Latin letters loses the soft and hard signs and й ("reisy", "skolko"):
     # its Cyrillic reading matches the real spelling only without them.
-    | {"ь": "", "ъ": "", "й": "и"}
-)
+    ("ь", ""), ("ъ", ""), ("й", "и"),
+)  # fmt: skip
 _DIGRAPHS = (("sh", "s"), ("ch", "c"))
 _NON_WORD = re.compile(r"[^\w\s'-]+")
 _SPACES = re.compile(r"\s+")
@@ -27,8 +28,16 @@ _SPACES = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """Return the matching form of ``text``: NFKC, case- and diacritic-folded, no emoji."""
-    text = unicodedata.normalize("NFKC", text).translate(_CASE).casefold()
-    text = text.translate(_LETTERS)
+    # Replacing only the letters a text holds is several times quicker than str.translate,
+    # and every message and example is folded.
+    text = unicodedata.normalize("NFKC", text)
+    for letter, plain in _CASE:
+        if letter in text:
+            text = text.replace(letter, plain)
+    text = text.casefold()
+    for letter, plain in _LETTERS:
+        if letter in text:
+            text = text.replace(letter, plain)
     for digraph, letter in _DIGRAPHS:
         text = text.replace(digraph, letter)
     text = _NON_WORD.sub(" ", text).replace("_", " ")

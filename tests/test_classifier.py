@@ -12,6 +12,7 @@ from bot import classifier as classifier_module
 from bot.classifier import NONE_CLASS, Classifier, fit_sklearn, sklearn_features
 from bot.content import Content
 from bot.conversation import Conversation
+from bot.language import LanguageModel
 from bot.normalise import fold
 from bot.values import from_code
 
@@ -129,8 +130,10 @@ def test_fitting_is_deterministic(content: Content) -> None:
 def test_model_cache_round_trips_as_plain_arrays(content: Content, tmp_path: Path) -> None:
     fitted = Classifier.load_or_fit(content, tmp_path)
     files = sorted(path.suffix for path in tmp_path.iterdir())
-    assert files == [".json", ".npz"]
+    assert files == [".grams", ".json", ".npz"]
     json.loads(next(tmp_path.glob("*.json")).read_text(encoding="utf-8"))
+    grams = next(tmp_path.glob("*.grams")).read_text(encoding="utf-8").split("\n")
+    assert len(grams) == len(fitted._coef)  # one n-gram a coefficient row
     with np.load(next(tmp_path.glob("*.npz")), allow_pickle=False) as arrays:
         assert {"coef", "intercept", "word_idf", "char_idf"} <= set(arrays.files)
     loaded = Classifier.load_or_fit(content, tmp_path)
@@ -143,6 +146,14 @@ def test_a_corrupt_cache_is_refitted(content: Content, tmp_path: Path) -> None:
     Classifier.load_or_fit(content, tmp_path)
     for path in tmp_path.glob("*.npz"):
         path.write_bytes(b"not a zip")
+    model = Classifier.load_or_fit(content, tmp_path)
+    assert model.predict("direct flights to seoul").topic == "direct_flights"
+
+
+def test_a_truncated_vocabulary_is_refitted(content: Content, tmp_path: Path) -> None:
+    Classifier.load_or_fit(content, tmp_path)
+    for path in tmp_path.glob("*.grams"):
+        path.write_text("\n".join(path.read_text(encoding="utf-8").split("\n")[:100]))
     model = Classifier.load_or_fit(content, tmp_path)
     assert model.predict("direct flights to seoul").topic == "direct_flights"
 
@@ -194,3 +205,18 @@ def test_language_from_telegram_code() -> None:
     assert from_code("az-AZ") == "az"
     assert from_code("de") == "en"
     assert from_code(None) == "en"
+
+
+def test_language_model_cache_round_trips_and_a_broken_one_is_refitted(
+    content: Content, tmp_path: Path
+) -> None:
+    texts = ["est li pryamye reisy v seul", "birbasa reys var", "direct flights", "salam"]
+    fitted = LanguageModel.load_or_fit(content, tmp_path)
+    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".grams", ".npz"]
+    loaded = LanguageModel.load_or_fit(content, tmp_path)
+    assert loaded is not fitted
+    assert [loaded.read(text) for text in texts] == [fitted.read(text) for text in texts]
+    for path in tmp_path.glob("*.grams"):
+        path.write_text("<a>\n<b>", encoding="utf-8")  # does not match the arrays
+    refitted = LanguageModel.load_or_fit(content, tmp_path)
+    assert [refitted.read(text) for text in texts] == [fitted.read(text) for text in texts]
