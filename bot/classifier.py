@@ -254,14 +254,14 @@ def vectorizers() -> tuple[Any, Any]:
         token_pattern=_WORD_PATTERN,
         lowercase=False,
         sublinear_tf=True,
-        dtype=np.float64,
+        dtype=np.float32,  # half the memory of a fit; the fast path keeps float64
     )
     char = TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=_CHAR_NGRAMS,
         lowercase=False,
         sublinear_tf=True,
-        dtype=np.float64,
+        dtype=np.float32,  # half the memory of a fit; the fast path keeps float64
     )
     return word, char
 
@@ -278,8 +278,9 @@ def fit_texts(texts: Sequence[str], labels: Sequence[str]) -> tuple[Any, Any, An
 
     word, char = vectorizers()
     features = hstack(
-        [word.fit_transform(texts) * _WORD_WEIGHT, char.fit_transform(texts) * _CHAR_WEIGHT]
-    ).tocsr()
+        [word.fit_transform(texts) * _WORD_WEIGHT, char.fit_transform(texts) * _CHAR_WEIGHT],
+        format="csr",
+    )
     # saga with a loose tolerance fits in well under a second with the same accuracy as lbfgs
     model = LogisticRegression(
         C=_C, solver="saga", tol=1e-2, max_iter=1000, random_state=RANDOM_STATE
