@@ -18,6 +18,7 @@ import yaml
 
 from bot import markup
 from bot.normalise import fold
+from bot.places import Places
 from bot.thresholds import THRESHOLDS_FILE, Thresholds, read_thresholds
 from bot.values import LANGS, Lang
 from bot.wordlists import (
@@ -27,7 +28,7 @@ from bot.wordlists import (
     Followups,
     lists_per_language,
     read_followups,
-    read_others,
+    read_places,
 )
 
 # Conversation topics that tell facts too (SPEC's about: who spoke, where and when).
@@ -118,7 +119,7 @@ class Content:
     ui: Mapping[str, Mapping[Lang, str]]
     digest: str
     followups: Followups = NO_FOLLOWUPS
-    others: frozenset[str] = frozenset()  # stems of other countries' names (subjects.yaml)
+    places: Places = field(default_factory=Places)  # other countries' names (subjects.yaml)
     thresholds: Mapping[Lang, Thresholds] = field(default_factory=dict)  # thresholds.yaml
     _by_id: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
 
@@ -171,7 +172,7 @@ def load(directory: Path, *, preview: bool = False) -> Content:
 
     ui = _ui(raw.pop(UI_FILE, None), problems)
     followups = read_followups(raw.pop(FOLLOWUPS_FILE, None), problems)
-    others = read_others(raw.pop(SUBJECTS_FILE, None), problems)
+    places = read_places(raw.pop(SUBJECTS_FILE, None), problems)
     thresholds = read_thresholds(raw.pop(THRESHOLDS_FILE, None), problems)
     negatives = _negatives(raw.pop(f"{NEGATIVE_ID}.yaml", None), problems)
     topics: list[Topic] = []
@@ -197,11 +198,12 @@ def load(directory: Path, *, preview: bool = False) -> Content:
         problems.append(f"{directory}: no interview topic found")
     _check_related(topics, {path.stem for path in files}, problems)
     _checklists_per_language(topics, negatives, problems)
+    _check_places(topics, places, problems)
     if problems:
         raise ContentError(problems)
     topics.sort(key=lambda topic: (topic.order, topic.id))
     return Content(
-        tuple(topics), negatives, ui, digest.hexdigest()[:16], followups, others, thresholds
+        tuple(topics), negatives, ui, digest.hexdigest()[:16], followups, places, thresholds
     )
 
 
@@ -390,6 +392,18 @@ def _checklists_per_language(
             first = owner.setdefault(key, name)
             if first != name:
                 problems.append(f"{name}: example {text!r} also appears in {first}")
+
+
+def _check_places(topics: list[Topic], places: Places, problems: list[str]) -> None:
+    """A topic's example that reads as about another country would be declined: the
+    content contradicts itself until the word is declared ``unlike`` or ``passing``."""
+    for topic in topics:
+        for text in (text for items in topic.examples.values() for text in items):
+            if (place := places.subject(text)) is not None:
+                problems.append(
+                    f"{SUBJECTS_FILE}: {place!r} declines {topic.id}'s example {text!r} "
+                    "(list the word under unlike, or its companion under passing)"
+                )
 
 
 def _alllists_per_language(

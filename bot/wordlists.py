@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from bot.normalise import fold
+from bot.places import Places
 from bot.values import LANGS, Lang
 
 FOLLOWUPS_FILE: Final = "followups.yaml"
@@ -36,6 +37,8 @@ NO_FOLLOWUPS: Final = Followups(frozenset(), frozenset(), frozenset(), 0)
 _WHAT: Final = {
     "examples": "training examples",
     "others": "other subjects",
+    "unlike": "words alike but not places",
+    "passing": "words that pass through a place",
     "refers": "words that refer back",
     "cues": "follow-up cues",
     "fillers": "fillers",
@@ -90,17 +93,24 @@ def read_followups(data: Any, problems: list[str]) -> Followups:
     return Followups(refers, cues, fillers, max_words, words)
 
 
-def read_others(data: Any, problems: list[str]) -> frozenset[str]:
-    """Read ``subjects.yaml``: the folded stems of other countries' names, every language; a
-    name of several words is written with ``_`` ("north_korea") and kept as one phrase."""
-    if not isinstance(data, dict) or set(data) != {"others"}:
-        problems.append(f"{SUBJECTS_FILE}: expected others (per language)")
-        return frozenset()
-    lists = lists_per_language(SUBJECTS_FILE, data["others"], problems, "others")
-    return frozenset(
-        stem
-        for items in lists.values()
-        for item in items
-        for token in item.split()
-        if (stem := fold(token))
-    )
+def read_places(data: Any, problems: list[str]) -> Places:
+    """Read ``subjects.yaml``: the folded stems of other countries' names, every language (a
+    name of several words is written with ``_``, "north_korea", and kept as one phrase), and
+    optionally the words alike but not names (``unlike``) and those that pass through a
+    place (``passing``)."""
+    keys = {"others", "unlike", "passing"}
+    if not isinstance(data, dict) or "others" not in data or not set(data) <= keys:
+        problems.append(f"{SUBJECTS_FILE}: expected others, unlike and passing (per language)")
+        return Places()
+    stems = {
+        key: frozenset(
+            stem
+            for items in lists_per_language(SUBJECTS_FILE, data[key], problems, key).values()
+            for item in items
+            for token in item.split()
+            if (stem := fold(token))
+        )
+        for key in keys
+        if key in data
+    }
+    return Places(**stems)

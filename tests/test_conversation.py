@@ -267,7 +267,6 @@ def test_another_country_as_the_subject_is_declined(conversation: Conversation, 
     [
         "where is the samsung service centre in baku?",
         "samsung servis merkezi harada",
-        "what are korea's relations with armenia like",
     ],
 )
 def test_one_name_from_an_answer_does_not_overrule_a_refusal(

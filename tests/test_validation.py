@@ -720,3 +720,24 @@ def test_other_subjects_are_required_in_every_language(intents: Path) -> None:
 
     edit(intents, "subjects.yaml", drop_ru)
     assert problems_of(intents) == ["subjects.yaml: others.ru is missing (no other subjects)"]
+
+
+def test_an_example_the_subject_check_would_decline_is_a_problem(intents: Path) -> None:
+    def route_via_nowhere(data: Any) -> None:
+        data["examples"]["en"].append("flights from tashkent to seoul?")
+
+    edit(intents, "direct_flights.yaml", route_via_nowhere)
+    assert problems_of(intents) == [
+        "subjects.yaml: 'taskent' declines direct_flights's example 'flights from tashkent to "
+        "seoul?' (list the word under unlike, or its companion under passing)"
+    ]
+
+
+def test_places_alike_and_passed_through_are_not_the_subject(intents: Path) -> None:
+    def unlisted(data: Any) -> None:
+        del data["unlike"], data["passing"]
+
+    edit(intents, "subjects.yaml", unlisted)
+    problems = problems_of(intents)  # the real content's own examples say why they exist
+    assert any("'russian' declines help's example" in problem for problem in problems)
+    assert any("'istanbul' declines direct_flights's example" in problem for problem in problems)

@@ -1,0 +1,88 @@
+"""Other countries named in a message, as ``subjects.yaml`` declares them.
+
+The interview is about Korea and Azerbaijan: a message whose subject is another country
+("relations with Russia", "flights from Uzbekistan") is not about it. A country only passed
+through ("via Istanbul", "через Стамбул", "이스탄불 경유") is not the subject, nor is a word
+that merely begins like one ("Russian", the language; "cinema", not "çinə"); and a long
+message tells a story before it asks, so only its last words say what it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from bot.normalise import fold
+
+# Korean writes its particles onto a name (일본과, 중국의): a Korean name of any length
+# matches the start of a word; elsewhere a stem this short matches whole words only.
+MIN_PREFIX: Final = 4
+PASSING_WINDOW: Final = 4  # words between a passing word and the place it passes through
+LONG_WORDS: Final = 14
+ASKING_WORDS: Final = 10  # of a longer message, the words that ask
+_HANGUL: Final = re.compile(r"[\uac00-\ud7a3]")
+_TOKENS: Final = re.compile(r"\w+")
+
+
+def _prefix(stem: str) -> bool:
+    return len(stem) >= MIN_PREFIX or _HANGUL.search(stem) is not None
+
+
+def _starts(word: str, stems: frozenset[str]) -> bool:
+    return any(word[:length] in stems for length in range(1, len(word) + 1))
+
+
+@dataclass(frozen=True)
+class Places:
+    """Folded stems: other countries' names (``others``), words alike but not names
+    (``unlike``) and words that pass through a place (``passing``), from every language."""
+
+    others: frozenset[str] = frozenset()
+    unlike: frozenset[str] = frozenset()
+    passing: frozenset[str] = frozenset()
+    _prefixes: frozenset[str] = field(init=False, repr=False)
+    _words: frozenset[str] = field(init=False, repr=False)
+    _phrases: tuple[tuple[str, ...], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        single = [tuple(_TOKENS.findall(stem)) for stem in self.others]
+        words = {parts[0] for parts in single if len(parts) == 1}
+        object.__setattr__(self, "_prefixes", frozenset(w for w in words if _prefix(w)))
+        object.__setattr__(self, "_words", frozenset(w for w in words if not _prefix(w)))
+        object.__setattr__(self, "_phrases", tuple(p for p in single if len(p) > 1))
+
+    def subject(self, text: str) -> str | None:
+        """The other country ``text`` is about, as the word that names it; None when its
+        subject is Korea and Azerbaijan (or nothing this knows)."""
+        words = _TOKENS.findall(fold(text))
+        if len(words) > LONG_WORDS:
+            words = words[-ASKING_WORDS:]
+        for index in range(len(words)):
+            length = self._named(words, index)
+            if length and not self._passed(words, index, length):
+                return " ".join(words[index : index + length])
+        return None
+
+    def _named(self, words: list[str], index: int) -> int:
+        """How many words from ``index`` name another country (0: none)."""
+        word = words[index]
+        if _starts(word, self.unlike):
+            return 0
+        if word in self._words or _starts(word, self._prefixes):
+            return 1
+        for phrase in self._phrases:
+            tail = words[index : index + len(phrase)]
+            if len(tail) == len(phrase) and all(
+                w.startswith(p) for w, p in zip(tail, phrase, strict=True)
+            ):
+                return len(phrase)
+        return 0
+
+    def _passed(self, words: list[str], index: int, length: int) -> bool:
+        """Whether a passing word stands next to the place ("via X", "X üzərindən")."""
+        near = (
+            words[max(0, index - PASSING_WINDOW) : index]
+            + words[index + length : index + length + PASSING_WINDOW]
+        )
+        return any(_starts(word, self.passing) for word in near)
