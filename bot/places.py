@@ -9,6 +9,7 @@ message tells a story before it asks, so only its last words say what it is abou
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Final
@@ -21,6 +22,8 @@ MIN_PREFIX: Final = 4
 PASSING_WINDOW: Final = 4  # words between a passing word and the place it passes through
 LONG_WORDS: Final = 14
 ASKING_WORDS: Final = 10  # of a longer message, the words that ask
+REMEMBERED_WORDS: Final = 20_000
+_MAYBE_PHRASE: Final = -1
 _HANGUL: Final = re.compile(r"[\uac00-\ud7a3]")
 _TOKENS: Final = re.compile(r"\w+")
 
@@ -29,8 +32,12 @@ def _prefix(stem: str) -> bool:
     return len(stem) >= MIN_PREFIX or _HANGUL.search(stem) is not None
 
 
-def _starts(word: str, stems: frozenset[str]) -> bool:
-    return any(word[:length] in stems for length in range(1, len(word) + 1))
+def _starts(word: str, stems: frozenset[str], lengths: tuple[int, ...]) -> bool:
+    return any(word[:length] in stems for length in lengths if length <= len(word))
+
+
+def _lengths(stems: frozenset[str]) -> tuple[int, ...]:
+    return tuple(sorted({len(stem) for stem in stems}))
 
 
 @dataclass(frozen=True)
@@ -41,9 +48,11 @@ class Places:
     others: frozenset[str] = frozenset()
     unlike: frozenset[str] = frozenset()
     passing: frozenset[str] = frozenset()
-    _prefixes: frozenset[str] = field(init=False, repr=False)
-    _words: frozenset[str] = field(init=False, repr=False)
-    _phrases: tuple[tuple[str, ...], ...] = field(init=False, repr=False)
+    _prefixes: frozenset[str] = field(init=False, repr=False, compare=False)
+    _words: frozenset[str] = field(init=False, repr=False, compare=False)
+    _phrases: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+    # Words repeat from message to message: what each one is, found once (bounded).
+    _seen: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         single = [tuple(_TOKENS.findall(stem)) for stem in self.others]
@@ -51,6 +60,7 @@ class Places:
         object.__setattr__(self, "_prefixes", frozenset(w for w in words if _prefix(w)))
         object.__setattr__(self, "_words", frozenset(w for w in words if not _prefix(w)))
         object.__setattr__(self, "_phrases", tuple(p for p in single if len(p) > 1))
+        object.__setattr__(self, "_seen", {})
 
     def subject(self, text: str) -> str | None:
         """The other country ``text`` is about, as the word that names it; None when its
@@ -67,10 +77,13 @@ class Places:
     def _named(self, words: list[str], index: int) -> int:
         """How many words from ``index`` name another country (0: none)."""
         word = words[index]
-        if _starts(word, self.unlike):
-            return 0
-        if word in self._words or _starts(word, self._prefixes):
-            return 1
+        kind = self._seen.get(word)
+        if kind is None:
+            kind = self._kind(word)
+            if len(self._seen) < REMEMBERED_WORDS:
+                self._seen[word] = kind
+        if kind != _MAYBE_PHRASE:
+            return kind
         for phrase in self._phrases:
             tail = words[index : index + len(phrase)]
             if len(tail) == len(phrase) and all(
@@ -79,10 +92,30 @@ class Places:
                 return len(phrase)
         return 0
 
+    def _kind(self, word: str) -> int:
+        """1: the word names another country; 0: it does not; else a phrase may start here."""
+        if _starts(word, self.unlike, self._unlike_lengths):
+            return 0
+        if word in self._words or _starts(word, self._prefixes, self._prefix_lengths):
+            return 1
+        return _MAYBE_PHRASE if any(word.startswith(p[0]) for p in self._phrases) else 0
+
+    @functools.cached_property
+    def _unlike_lengths(self) -> tuple[int, ...]:
+        return _lengths(self.unlike)
+
+    @functools.cached_property
+    def _prefix_lengths(self) -> tuple[int, ...]:
+        return _lengths(self._prefixes)
+
+    @functools.cached_property
+    def _passing_lengths(self) -> tuple[int, ...]:
+        return _lengths(self.passing)
+
     def _passed(self, words: list[str], index: int, length: int) -> bool:
         """Whether a passing word stands next to the place ("via X", "X üzərindən")."""
         near = (
             words[max(0, index - PASSING_WINDOW) : index]
             + words[index + length : index + length + PASSING_WINDOW]
         )
-        return any(_starts(word, self.passing) for word in near)
+        return any(_starts(word, self.passing, self._passing_lengths) for word in near)
