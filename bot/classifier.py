@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 import re
 from collections import Counter
@@ -26,9 +25,8 @@ import numpy.typing as npt
 
 from bot.content import Content
 from bot.normalise import fold
+from bot.tablecache import reuse
 from bot.thresholds import DEFAULT, Thresholds
-
-logger = logging.getLogger(__name__)
 
 NONE_CLASS: Final = "__none__"
 MODEL_VERSION: Final = "5"
@@ -95,21 +93,8 @@ class Classifier:
     @classmethod
     def load_or_fit(cls, content: Content, cache_dir: Path | None) -> Classifier:
         """Return the cached model for this content, fitting (and caching) it when absent."""
-        if cache_dir is None:
-            return cls.fit(content)
-        key = _cache_key(content)
-        try:
-            return _load(cache_dir, key)
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("Ignoring an unreadable model cache in %s: %s", cache_dir, exc)
-        model = cls.fit(content)
-        try:
-            model._save(cache_dir, key)
-        except OSError as exc:
-            logger.warning("Could not write the model cache to %s: %s", cache_dir, exc)
-        return model
+        stem = cache_dir and cache_dir / f"model-{_cache_key(content)}"
+        return reuse(stem, lambda: cls.fit(content), _load, Classifier._save)
 
     def probabilities(self, text: str) -> FloatArray:
         """Return the class probabilities for ``text`` in the order of ``classes``."""
@@ -179,17 +164,15 @@ class Classifier:
             indices.extend(known)
         return indices
 
-    def _save(self, cache_dir: Path, key: str) -> None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+    def _save(self, stem: Path) -> None:
         # The vocabularies as lines in index order: read back with one split, several times
         # quicker than JSON (fold leaves no line break inside an n-gram).
         grams = [*_in_order(self._word.vocabulary), *_in_order(self._char.vocabulary)]
         if any("\n" in gram for gram in grams):
             raise OSError("an n-gram holds a line break; the model is not cached")
         meta = {"classes": list(self.classes), "words": len(self._word.vocabulary)}
-        arrays_path = cache_dir / f"model-{key}.npz"
-        meta_path = cache_dir / f"model-{key}.json"
-        (cache_dir / f"model-{key}.grams").write_text("\n".join(grams), encoding="utf-8")
+        arrays_path = stem.with_suffix(".npz")
+        stem.with_suffix(".grams").write_text("\n".join(grams), encoding="utf-8")
         tmp = arrays_path.with_suffix(".tmp.npz")
         np.savez(
             tmp,
@@ -198,7 +181,7 @@ class Classifier:
             coef=self._coef,
             intercept=self._intercept,
         )
-        meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        stem.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         tmp.replace(arrays_path)  # the arrays land last: a half-written cache is never read
 
 
@@ -331,12 +314,12 @@ def _cache_key(content: Content) -> str:
     return hashlib.sha256(f"{content.digest}{settings}".encode()).hexdigest()[:16]
 
 
-def _load(cache_dir: Path, key: str) -> Classifier:
-    with np.load(cache_dir / f"model-{key}.npz", allow_pickle=False) as arrays:
+def _load(stem: Path) -> Classifier:
+    with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
         word_idf, char_idf = arrays["word_idf"], arrays["char_idf"]
         coef, intercept = arrays["coef"], arrays["intercept"]
-    meta = json.loads((cache_dir / f"model-{key}.json").read_text(encoding="utf-8"))
-    grams = (cache_dir / f"model-{key}.grams").read_text(encoding="utf-8").split("\n")
+    meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+    grams = stem.with_suffix(".grams").read_text(encoding="utf-8").split("\n")
     words = int(meta["words"])
     word = _Block(dict(zip(grams[:words], range(words), strict=True)), word_idf, 0, _WORD_WEIGHT)
     char = _Block(

@@ -197,8 +197,13 @@ def load(directory: Path, *, preview: bool = False) -> Content:
     if not any(topic.kind == "interview" for topic in topics):
         problems.append(f"{directory}: no interview topic found")
     _check_related(topics, {path.stem for path in files}, problems)
-    _checklists_per_language(topics, negatives, problems)
-    _check_places(topics, places, problems)
+    folded = {
+        text: fold(text)  # once, for both checks: start-up folds every example
+        for _, examples in _alllists_per_language(topics, negatives)
+        for text in examples
+    }
+    _checklists_per_language(topics, negatives, folded, problems)
+    _check_places(topics, places, folded, problems)
     if problems:
         raise ContentError(problems)
     topics.sort(key=lambda topic: (topic.order, topic.id))
@@ -382,24 +387,28 @@ def _check_related(topics: list[Topic], declared: set[str], problems: list[str])
 
 
 def _checklists_per_language(
-    topics: list[Topic], negatives: Mapping[Lang, tuple[str, ...]], problems: list[str]
+    topics: list[Topic],
+    negatives: Mapping[Lang, tuple[str, ...]],
+    folded: Mapping[str, str],
+    problems: list[str],
 ) -> None:
     """The same message under two topics teaches the classifier a contradiction."""
     owner: dict[str, str] = {}
     for name, examples in _alllists_per_language(topics, negatives):
         for text in examples:
-            key = fold(text)
-            first = owner.setdefault(key, name)
+            first = owner.setdefault(folded[text], name)
             if first != name:
                 problems.append(f"{name}: example {text!r} also appears in {first}")
 
 
-def _check_places(topics: list[Topic], places: Places, problems: list[str]) -> None:
+def _check_places(
+    topics: list[Topic], places: Places, folded: Mapping[str, str], problems: list[str]
+) -> None:
     """A topic's example that reads as about another country would be declined: the
     content contradicts itself until the word is declared ``unlike`` or ``passing``."""
     for topic in topics:
         for text in (text for items in topic.examples.values() for text in items):
-            if (place := places.subject(text)) is not None:
+            if (place := places.subject_of_folded(folded[text])) is not None:
                 problems.append(
                     f"{SUBJECTS_FILE}: {place!r} declines {topic.id}'s example {text!r} "
                     "(list the word under unlike, or its companion under passing)"

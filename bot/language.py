@@ -16,7 +16,6 @@ Azerbaijani or English; in its low-accuracy mode (23 MB) it splits "kpop musabiq
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections import Counter
@@ -31,9 +30,8 @@ import numpy.typing as npt
 from bot import markup
 from bot.content import Content
 from bot.normalise import fold
+from bot.tablecache import reuse
 from bot.values import Lang
-
-logger = logging.getLogger(__name__)
 
 MODEL_VERSION: Final = "5"
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -129,31 +127,15 @@ class LanguageModel:
     def load_or_fit(cls, content: Content, cache_dir: Path | None) -> LanguageModel:
         """The cached model for this content (plain arrays and its n-grams as lines), fitting
         and caching it when absent."""
-        if cache_dir is None:
-            return cls.fit(content)
-        path = cache_dir / f"languages-{MODEL_VERSION}-{content.digest}.npz"
-        grams_path = path.with_suffix(".grams")
-        try:
-            with np.load(path, allow_pickle=False) as arrays:
-                weights, priors = arrays["weights"], arrays["priors"]
-            grams = grams_path.read_text(encoding="utf-8").split("\n")
-            if len(grams) != len(weights):
-                raise ValueError("the n-grams do not match the weights")
-            return cls(grams, weights, priors.tolist())
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("Ignoring an unreadable language model cache %s: %s", path, exc)
-        model = cls.fit(content)
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            grams_path.write_text("\n".join(model._grams), encoding="utf-8")
-            tmp = path.with_suffix(".tmp.npz")
-            np.savez(tmp, weights=model._weights, priors=model._priors)
-            tmp.replace(path)  # the arrays land last: a half-written cache is never read
-        except OSError as exc:
-            logger.warning("Could not write the language model cache %s: %s", path, exc)
-        return model
+        stem = cache_dir and cache_dir / f"languages-{MODEL_VERSION}-{content.digest}"
+        return reuse(stem, lambda: cls.fit(content), _load, LanguageModel._save)
+
+    def _save(self, stem: Path) -> None:
+        stem.with_suffix(".grams").write_text("\n".join(self._grams), encoding="utf-8")
+        tmp = stem.with_suffix(".tmp.npz")
+        np.savez(tmp, weights=self._weights, priors=self._priors)
+        # the arrays land last: a half-written cache is never read
+        tmp.replace(stem.with_suffix(".npz"))
 
     def read(self, text: str, expected: Lang | None = None) -> Reading:
         """Return ``text``'s language and the reading of it to classify; ``expected`` is the
@@ -188,6 +170,15 @@ class LanguageModel:
 
 
 _LATIN_LANGS: Final[tuple[Lang, ...]] = ("en", "az", "ru")
+
+
+def _load(stem: Path) -> LanguageModel:
+    with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
+        weights, priors = arrays["weights"], arrays["priors"]
+    grams = stem.with_suffix(".grams").read_text(encoding="utf-8").split("\n")
+    if len(grams) != len(weights):
+        raise ValueError("the n-grams do not match the weights")
+    return LanguageModel(grams, weights, priors.tolist())
 
 
 def to_cyrillic(text: str) -> str:

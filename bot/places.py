@@ -32,12 +32,20 @@ def _prefix(stem: str) -> bool:
     return len(stem) >= MIN_PREFIX or _HANGUL.search(stem) is not None
 
 
-def _starts(word: str, stems: frozenset[str], lengths: tuple[int, ...]) -> bool:
-    return any(word[:length] in stems for length in lengths if length <= len(word))
+class _Starts:
+    """Whether a word begins with one of ``stems``: most words are told apart by their
+    first letters alone, before any longer look-up."""
 
+    def __init__(self, stems: frozenset[str]) -> None:
+        self._stems = stems
+        self._lengths = sorted({len(stem) for stem in stems})
+        self._head = self._lengths[0] if self._lengths else 1
+        self._heads = frozenset(stem[: self._head] for stem in stems)
 
-def _lengths(stems: frozenset[str]) -> tuple[int, ...]:
-    return tuple(sorted({len(stem) for stem in stems}))
+    def __call__(self, word: str) -> bool:
+        return word[: self._head] in self._heads and any(
+            word[:length] in self._stems for length in self._lengths if length <= len(word)
+        )
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,11 @@ class Places:
     def subject(self, text: str) -> str | None:
         """The other country ``text`` is about, as the word that names it; None when its
         subject is Korea and Azerbaijan (or nothing this knows)."""
-        words = _TOKENS.findall(fold(text))
+        return self.subject_of_folded(fold(text))
+
+    def subject_of_folded(self, folded: str) -> str | None:
+        """``subject`` of a text already folded (``bot.normalise.fold``)."""
+        words = _TOKENS.findall(folded)
         if len(words) > LONG_WORDS:
             words = words[-ASKING_WORDS:]
         for index in range(len(words)):
@@ -94,23 +106,23 @@ class Places:
 
     def _kind(self, word: str) -> int:
         """1: the word names another country; 0: it does not; else a phrase may start here."""
-        if _starts(word, self.unlike, self._unlike_lengths):
+        if self._starts_unlike(word):
             return 0
-        if word in self._words or _starts(word, self._prefixes, self._prefix_lengths):
+        if word in self._words or self._starts_name(word):
             return 1
         return _MAYBE_PHRASE if any(word.startswith(p[0]) for p in self._phrases) else 0
 
     @functools.cached_property
-    def _unlike_lengths(self) -> tuple[int, ...]:
-        return _lengths(self.unlike)
+    def _starts_unlike(self) -> _Starts:
+        return _Starts(self.unlike)
 
     @functools.cached_property
-    def _prefix_lengths(self) -> tuple[int, ...]:
-        return _lengths(self._prefixes)
+    def _starts_name(self) -> _Starts:
+        return _Starts(self._prefixes)
 
     @functools.cached_property
-    def _passing_lengths(self) -> tuple[int, ...]:
-        return _lengths(self.passing)
+    def _starts_passing(self) -> _Starts:
+        return _Starts(self.passing)
 
     def _passed(self, words: list[str], index: int, length: int) -> bool:
         """Whether a passing word stands next to the place ("via X", "X üzərindən")."""
@@ -118,4 +130,4 @@ class Places:
             words[max(0, index - PASSING_WINDOW) : index]
             + words[index + length : index + length + PASSING_WINDOW]
         )
-        return any(_starts(word, self.passing, self._passing_lengths) for word in near)
+        return any(self._starts_passing(word) for word in near)

@@ -1,5 +1,7 @@
-"""Word tables worked out from the content, kept as plain JSON keyed by the content's digest,
-so a restarted bot does not fold every text again before its first answer."""
+"""What is worked out from the content (models, word tables), kept on disk keyed by the
+content's digest, so a restarted bot does not fit or fold everything again before its first
+answer. An unreadable file is ignored and rewritten; a file that cannot be written is only
+logged: the bot answers either way."""
 
 from __future__ import annotations
 
@@ -7,29 +9,48 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def reuse(
+    stem: Path | None,
+    build: Callable[[], T],
+    load: Callable[[Path], T],
+    save: Callable[[T, Path], None],
+) -> T:
+    """``load(stem)`` when it reads, else ``build()``, kept with ``save(value, stem)``;
+    without a ``stem`` (no cache folder), just ``build()``. ``stem`` names the files
+    without their endings."""
+    if stem is None:
+        return build()
+    try:
+        return load(stem)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("Ignoring an unreadable cache %s: %s", stem, exc)
+    value = build()
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        save(value, stem)
+    except OSError as exc:
+        logger.warning("Could not write the cache %s: %s", stem, exc)
+    return value
 
 
 def cached(cache_dir: Path | None, name: str, build: Callable[[], Any]) -> Any:
-    """``build()``'s JSON-able result, read from ``cache_dir/name`` when it is there (an
-    unreadable file is ignored and rewritten); without a ``cache_dir``, just ``build()``."""
-    if cache_dir is None:
-        return build()
-    path = cache_dir / name
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:
-        logger.warning("Ignoring an unreadable cache %s: %s", path, exc)
-    data = build()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)  # a half-written cache is never read
-    except OSError as exc:
-        logger.warning("Could not write the cache %s: %s", path, exc)
-    return data
+    """``build()``'s JSON-able result, kept as ``cache_dir/name``."""
+    return reuse(cache_dir and cache_dir / name, build, _read_json, _write_json)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_json(data: Any, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)  # a half-written cache is never read
