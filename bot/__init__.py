@@ -8,7 +8,9 @@ Glossary: one word per concept, used the same way in code, comments and tests.
   ``culture``) carry the interview's answers and can be followed; *conversation topics*
   (``about``, ``greeting``, ``thanks``, ``help``) answer the chat itself.
 - **classifier**: the TF-IDF model that maps a text to a ``Prediction`` (topic or none,
-  confidence, alternatives).
+  confidence, alternatives). **Evidence**: the answers' own words, a second opinion.
+- **subject**: what a message is about; when it is another country (``Places``, from
+  ``subjects.yaml``), the message is declined whatever the classifier says.
 - **conversation**: ``Conversation``, what other bots call their engine: it builds every
   ``Reply`` from content and classifier. Pure: no Telegram, no database.
 - **chat service**: ``ChatService``, the one door (``handle(origin, incoming)``) that adds

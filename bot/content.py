@@ -26,6 +26,7 @@ from bot.wordlists import (
     NO_FOLLOWUPS,
     SUBJECTS_FILE,
     Followups,
+    check_places,
     lists_per_language,
     read_followups,
     read_places,
@@ -203,7 +204,16 @@ def load(directory: Path, *, preview: bool = False) -> Content:
         for text in examples
     }
     _checklists_per_language(topics, negatives, folded, problems)
-    _check_places(topics, places, folded, problems)
+    check_places(
+        places,
+        (
+            (topic.id, text, folded[text])
+            for topic in topics
+            for items in topic.examples.values()
+            for text in items
+        ),
+        problems,
+    )
     if problems:
         raise ContentError(problems)
     topics.sort(key=lambda topic: (topic.order, topic.id))
@@ -399,20 +409,6 @@ def _checklists_per_language(
             first = owner.setdefault(folded[text], name)
             if first != name:
                 problems.append(f"{name}: example {text!r} also appears in {first}")
-
-
-def _check_places(
-    topics: list[Topic], places: Places, folded: Mapping[str, str], problems: list[str]
-) -> None:
-    """A topic's example that reads as about another country would be declined: the
-    content contradicts itself until the word is declared ``unlike`` or ``passing``."""
-    for topic in topics:
-        for text in (text for items in topic.examples.values() for text in items):
-            if (place := places.subject_of_folded(folded[text])) is not None:
-                problems.append(
-                    f"{SUBJECTS_FILE}: {place!r} declines {topic.id}'s example {text!r} "
-                    "(list the word under unlike, or its companion under passing)"
-                )
 
 
 def _alllists_per_language(

@@ -24,7 +24,6 @@ from bot.language import LanguageModel, Reading
 from bot.normalise import fold
 from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
 from bot.reports import format_stats
-from bot.subjects import Subjects
 from bot.thresholds import DEFAULT
 from bot.values import DEFAULT_LANG, LANGS, LANGUAGE_NAMES, Context, Following, Lang
 
@@ -54,7 +53,6 @@ class Conversation:
         self.classifier = classifier
         self.languages = languages
         self.followups = followups
-        self._subjects = Subjects(content)
         self.evidence = evidence
         self._topic_lists = {lang: self._topic_list(lang) for lang in LANGS}
 
@@ -101,7 +99,7 @@ class Conversation:
         expected = context.lang if context else ui
         reading, prediction = self.classify(text, expected)
         lang = reading.lang or expected
-        if self._subjects.elsewhere(reading.text):
+        if self.content.places.subject(reading.text) is not None:  # about another country
             return self._out_of_scope(lang, ui, prediction)
         clear = prediction.topic is not None and not prediction.ambiguous
         topic = self.content.topic(prediction.topic) if clear and prediction.topic else None
@@ -294,7 +292,7 @@ class Conversation:
             return sharing.articles([sharing.article(self.content, exact, ui)], ui)
         reading, prediction = self.classify(text, ui)
         lang = reading.lang or ui
-        if prediction.topic is None or self._subjects.elsewhere(reading.text):
+        if prediction.topic is None or self.content.places.subject(reading.text) is not None:
             return sharing.articles([sharing.invitation(self.content, lang)], lang)
         found = [
             sharing.article(self.content, topic, lang)

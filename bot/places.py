@@ -16,11 +16,11 @@ from typing import Final
 
 from bot.normalise import fold
 
-# Korean writes its particles onto a name (일본과, 중국의): a Korean name of any length
-# matches the start of a word; elsewhere a stem this short matches whole words only.
+# A stem shorter than this matches whole words only ("usa", not "usability"); a Korean name
+# of any length matches the start of a word, as Korean writes particles onto it (일본과).
 MIN_PREFIX: Final = 4
 PASSING_WINDOW: Final = 4  # words between a passing word and the place it passes through
-LONG_WORDS: Final = 14
+LONG_WORDS: Final = 14  # a message longer than this tells a story before it asks
 ASKING_WORDS: Final = 10  # of a longer message, the words that ask
 REMEMBERED_WORDS: Final = 20_000
 _MAYBE_PHRASE: Final = -1

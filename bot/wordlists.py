@@ -3,7 +3,7 @@ not the interview's (``subjects.yaml``), checked like the rest (``file: problem`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -91,6 +91,20 @@ def read_followups(data: Any, problems: list[str]) -> Followups:
     )
     words = {lang: sum((lists[key].get(lang, ()) for key in keys), ()) for lang in LANGS}
     return Followups(refers, cues, fillers, max_words, words)
+
+
+def check_places(
+    places: Places, examples: Iterable[tuple[str, str, str]], problems: list[str]
+) -> None:
+    """A topic's example (topic id, text, folded text) that reads as about another country
+    would be declined: the content contradicts itself until the word is declared ``unlike``
+    or ``passing``."""
+    for topic_id, text, folded in examples:
+        if (place := places.subject_of_folded(folded)) is not None:
+            problems.append(
+                f"{SUBJECTS_FILE}: {place!r} declines {topic_id}'s example {text!r} "
+                "(list the word under unlike, or its companion under passing)"
+            )
 
 
 def read_places(data: Any, problems: list[str]) -> Places:
