@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot import markup
 from bot.conversation import Conversation
 from bot.replies import ActionKind, Button, Reply
-from bot.values import Lang
+from bot.values import Context, Lang
 
 
 def render(reply: Reply) -> tuple[str, list[Button]]:
@@ -30,8 +31,10 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
 def chat(
     conversation: Conversation, lines: Iterable[str], out: TextIO, lang: Lang, *, prompt: bool
 ) -> None:
-    """Converse over ``lines`` until an empty line or their end; numbers press buttons."""
+    """Converse over ``lines`` until an empty line or their end; numbers press buttons.
+    The last answer is the context of the next message, as in Telegram ("and when?")."""
     reply = conversation.welcome(lang)
+    context: Context | None = None
     out.write(conversation.content.text("chat_intro", lang) + "\n\n")
     while True:
         text, buttons = render(reply)
@@ -47,4 +50,5 @@ def chat(
             reply = conversation.press(buttons[int(line) - 1].action, lang)
         else:
             lang = conversation.languages.read(line).lang or lang
-            reply = conversation.ask(line, lang)
+            reply = conversation.ask(line, lang, None, context)
+        context = conversation.context_after(reply, datetime.now(UTC)) or context

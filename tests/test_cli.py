@@ -406,6 +406,16 @@ def test_chat_answers_azerbaijani_in_azerbaijani(env: dict[str, str]) -> None:
     assert plain(flights["short"]["en"]) not in out
 
 
+def test_chat_reads_a_follow_up_on_the_last_answer(env: dict[str, str]) -> None:
+    out = ok(run(env, "chat", input="are there direct flights to Seoul?\nand when?\n\n"))
+    flights = intent("direct_flights")
+    lines = out.splitlines()
+    answer = line_index(lines, flights["title"]["en"])
+    # "and when?" gets the topic's longer answer, not "more about what?"
+    line_index(lines, plain(flights["long"]["en"]).splitlines()[0], answer + 1)
+    assert ui("followup_what", "en").split("{")[0][:20] not in out
+
+
 def test_chat_out_of_scope(env: dict[str, str]) -> None:
     out = ok(run(env, "chat", input=OUT_OF_SCOPE_WEATHER + "\n\n"))
     assert not HTML_TAG.search(out)
