@@ -43,6 +43,42 @@ async def running(worker: DeliveryWorker) -> AsyncIterator[None]:
             await task
 
 
+class HeldOutbox:
+    """An outbox whose lease renewal is held up until ``go`` is set; nothing to deliver."""
+
+    def __init__(self, store: Storage) -> None:
+        self._outbox = store.outbox
+        self.renewing = asyncio.Event()
+        self.go = asyncio.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._outbox, name)
+
+    async def renew(self, worker: str) -> int:
+        self.renewing.set()
+        try:
+            await self.go.wait()
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.2)  # cut off, a query cleans up (rolls back) a while
+            raise
+        return 0
+
+
+async def test_a_stopped_worker_leaves_no_task_behind(store: Storage) -> None:
+    """Stopped while renewing its leases, the worker waits for that to end before it
+    returns: its owner closes the storage next, and nothing may still be using it."""
+    outbox = HeldOutbox(store)
+    limits = Limits(rate=None, lease=1.0)
+    worker = DeliveryWorker(outbox, SlowSender(), render, "w", limits)  # type: ignore[arg-type]
+    before = asyncio.all_tasks()
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(outbox.renewing.wait(), 10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert asyncio.all_tasks() - before == set(), "a task of the worker outlived it"
+
+
 async def statuses(store: Storage) -> dict[DeliveryStatus, int]:
     return dict((await store.stats()).deliveries)
 

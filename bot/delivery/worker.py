@@ -21,6 +21,7 @@ housekeeping interval of its death, as PostgreSQL job queues do with heartbeats.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -156,9 +157,13 @@ class DeliveryWorker:
                 if not claimed:
                     await asyncio.sleep(IDLE_POLL)
         finally:
+            # Nothing of the worker may outlive it: whoever stopped it closes the storage
+            # next, and a query cut off by that would hang its task (and the loop's close).
             housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
             # A clean stop records what already went out, so a restart does not resend it.
-            await asyncio.shield(self._flush())
+            await self._flush()
 
     async def keep_leases(self) -> None:
         """Until cancelled: renew this worker's leases, and queue again the rows of workers

@@ -73,9 +73,17 @@ class Leadership:
             finally:
                 self.leading = False
                 # A session lock outlives a transaction: never hand this connection back to
-                # the pool holding it. Closing it ends the session, which frees the lock.
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(conn.invalidate())
+                # the pool holding it. Closing it ends the session, which frees the lock. A
+                # second cancellation still waits for it: the storage is closed next.
+                closing = asyncio.ensure_future(conn.invalidate())
+                try:
+                    await asyncio.shield(closing)
+                except asyncio.CancelledError:
+                    with contextlib.suppress(Exception):
+                        await closing
+                    raise
+                except Exception:  # noqa: S110 - a failed close ends the session all the same
+                    pass
 
     async def _hold(self, conn: AsyncConnection, work: Callable[[], Awaitable[None]]) -> bool:
         task = asyncio.ensure_future(work())
