@@ -649,6 +649,16 @@ class FakeBotAPI:
         if self._poll is not None and not self._poll.done():
             self._poll.set_result(reason)
 
+    def _bot_message(self, chat_id: int, chat: dict[str, Any], **content: Any) -> dict[str, Any]:
+        """A new message from the bot in ``chat``, with its ``content`` (text, photo…)."""
+        return {
+            "message_id": self._new_message_id(chat_id),
+            "from": dict(self.bot_user),
+            "chat": dict(chat),
+            "date": int(time.time()),
+            **content,
+        }
+
     def _new_message_id(self, chat_id: int) -> int:
         message_id = self._next_message_id.get(chat_id, 1)
         self._next_message_id[chat_id] = message_id + 1
@@ -806,13 +816,7 @@ class FakeBotAPI:
         target = self._any_message(reply.get("chat_id") or chat_id, reply.get("message_id"))
         if reply and target is None and not reply.get("allow_sending_without_reply"):
             raise _bad("message to be replied not found")
-        message: dict[str, Any] = {
-            "message_id": self._new_message_id(chat_id),
-            "from": dict(self.bot_user),
-            "chat": dict(chat),
-            "date": int(time.time()),
-            "text": text,
-        }
+        message = self._bot_message(chat_id, chat, text=text)
         _set_or_drop(message, "entities", entities or None)
         _set_or_drop(message, "reply_to_message", target and _without_reply(target))
         _set_or_drop(message, "reply_markup", markup)
@@ -829,13 +833,7 @@ class FakeBotAPI:
             raise _bad("PHOTO_INVALID" if not photo else "file is too big")
         if not photo.startswith(_IMAGE_SIGNATURES):
             raise _bad("IMAGE_PROCESS_FAILED")
-        message: dict[str, Any] = {
-            "message_id": self._new_message_id(chat_id),
-            "from": dict(self.bot_user),
-            "chat": dict(chat),
-            "date": int(time.time()),
-            "photo": [_photo_size(photo, len(self.calls))],
-        }
+        message = self._bot_message(chat_id, chat, photo=[_photo_size(photo, len(self.calls))])
         if params.get("caption"):
             caption, entities = self._render({**params, "text": params["caption"]})
             if len(caption) > MAX_CAPTION:
