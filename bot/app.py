@@ -29,6 +29,7 @@ from bot.metrics_server import MetricsServer
 from bot.services import BotData
 from bot.storage import Storage
 from bot.storage.leadership import Leadership
+from bot.tasks import finish
 from bot.values import DEFAULT_LANG, LANGS
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ async def _write_behind(chats: ChatService) -> None:
     while True:
         await asyncio.sleep(WRITE_BEHIND_SECONDS)
         try:
-            await chats.flush()
+            await finish(chats.flush())
         except SQLAlchemyError as exc:  # kept for the next round
             logger.warning("Could not store contexts or question statistics: %s", exc)
         except Exception:

@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 MAX_UPDATE_BYTES: Final = 1024 * 1024
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+# How long a stop waits for requests being received. aiohttp's default (60 s) outlasts the
+# grace most supervisors give before SIGKILL (Docker: 10 s), which would lose the updates
+# already queued; a request cut off here was never acknowledged, so Telegram sends it again.
+DRAIN_SECONDS: Final = 3.0
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -67,7 +71,7 @@ class WebhookServer:
         self._webhook = webhook
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(webhook.path, self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=DRAIN_SECONDS)
 
     async def start(self) -> None:
         """Listen, then ask Telegram to post updates here (so the first finds us up)."""

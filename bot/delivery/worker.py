@@ -31,6 +31,7 @@ from typing import Final, Protocol
 from aiolimiter import AsyncLimiter
 
 from bot.storage.records import Delivery
+from bot.tasks import finish
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +171,8 @@ class DeliveryWorker:
         whose leases ran out (they died), every ``Limits.housekeeping_interval``."""
         while True:
             try:
-                await self._outbox.renew(self._name)
-                released = await self._outbox.release_expired(self._limits.lease)
+                await finish(self._outbox.renew(self._name))
+                released = await finish(self._outbox.release_expired(self._limits.lease))
             except Exception:
                 # A database outage must not end the renewals: they resume when it is back.
                 logger.exception("Could not renew delivery leases; trying again")
@@ -182,7 +183,7 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim one batch and send it; return how many deliveries were claimed."""
-        claimed = await self._outbox.claim(self._name, self._limits.batch)
+        claimed = await finish(self._outbox.claim(self._name, self._limits.batch))
         if claimed:
             await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
         await self._flush()
@@ -194,7 +195,7 @@ class DeliveryWorker:
         sent, self._sent = self._sent, []
         self._last_flush = time.monotonic()
         try:
-            await self._outbox.mark_sent(sent)
+            await finish(self._outbox.mark_sent(sent))
         except BaseException:
             # Cancelled (shutdown) or the database failed: these went out, so keep them for
             # the next flush rather than let a restart send them again.
@@ -210,20 +211,20 @@ class DeliveryWorker:
                 # Flood control applies to the whole bot: every send waits it out.
                 self._paused_until = max(self._paused_until, time.monotonic() + exc.seconds)
                 logger.warning("Flood control: pausing deliveries for %.1f s", exc.seconds)
-                await self._outbox.retry_later(delivery.id, exc.seconds, str(exc))
+                await finish(self._outbox.retry_later(delivery.id, exc.seconds, str(exc)))
             except Rejected as exc:
                 logger.error("Delivery %s rejected by Telegram: %s", delivery.id, exc)
-                await self._outbox.mark_failed(delivery.id, str(exc))
+                await finish(self._outbox.mark_failed(delivery.id, str(exc)))
             except Unreachable as exc:
                 logger.info("Chat %s is unreachable, deactivating: %s", delivery.chat_id, exc)
-                await self._outbox.deactivate(delivery.chat_id, str(exc))
+                await finish(self._outbox.deactivate(delivery.chat_id, str(exc)))
             except TemporaryFailure as exc:
                 if delivery.attempts + 1 >= MAX_ATTEMPTS:
                     logger.warning("Delivery %s failed for good: %s", delivery.id, exc)
-                    await self._outbox.mark_failed(delivery.id, str(exc))
+                    await finish(self._outbox.mark_failed(delivery.id, str(exc)))
                 else:
                     delay = BACKOFF_BASE * 2**delivery.attempts
-                    await self._outbox.retry_later(delivery.id, delay, str(exc))
+                    await finish(self._outbox.retry_later(delivery.id, delay, str(exc)))
             else:
                 self._sent.append(delivery.id)
                 if (
