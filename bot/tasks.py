@@ -4,33 +4,39 @@ Stopping the bot cancels its background tasks (the write-behind, the delivery wo
 its lease keeper). A cancellation that lands inside a database transaction can leave
 SQLite's write lock with a connection nobody will use again: under load, every later
 write, the last flush at shutdown included, then failed with "database is locked".
-Those tasks therefore do their writes through ``finish``; cancellation stops them between
-writes, never inside one.
+Those tasks therefore do their writes through ``finish``: cancellation stops them between
+writes, and cuts one off only when it is stuck (a database that stopped answering must
+not stop the bot from stopping).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Final, TypeVar
 
 T = TypeVar("T")
 
+# A write takes milliseconds; one still running this long after the stop is stuck.
+GRACE_SECONDS: Final = 5.0
 
-async def finish(work: Awaitable[T]) -> T:
-    """Await ``work`` to its end even if this task is cancelled meanwhile; then pass the
-    cancellation on, so the caller still stops (SQLAlchemy's own cleanup does the same)."""
+
+async def finish(work: Awaitable[T], grace: float = GRACE_SECONDS) -> T:
+    """Await ``work``; if this task is cancelled meanwhile, let ``work`` run to its end
+    (for at most ``grace`` seconds, or until a second cancellation), then pass the
+    cancellation on, so the caller still stops."""
     task = asyncio.ensure_future(work)
-    cancelled: asyncio.CancelledError | None = None
-    while True:
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if task.done():  # ``work`` itself was cancelled, or ended as the caller was
+            raise
         try:
-            result = await asyncio.shield(task)
-        except asyncio.CancelledError as exc:
-            if task.done():  # ``work`` itself was cancelled
-                raise
-            cancelled = exc
-        else:
-            break
-    if cancelled is not None:
-        raise cancelled
-    return result
+            await asyncio.wait({task}, timeout=grace)
+        finally:
+            # Nothing may outlive the caller: its owner may close the database next.
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        raise

@@ -65,10 +65,11 @@ class HeldOutbox:
 
 
 async def test_a_stopped_worker_leaves_no_task_behind(store: Storage) -> None:
-    """Stopped while renewing its leases, the worker waits for that to end before it
-    returns: its owner closes the storage next, and nothing may still be using it."""
+    """Stopped while renewing its leases, the worker waits for that to end (cutting it off
+    after its grace, as this renewal never ends) before it returns: its owner closes the
+    storage next, and nothing may still be using it."""
     outbox = HeldOutbox(store)
-    limits = Limits(rate=None, lease=1.0)
+    limits = Limits(rate=None, lease=1.0, stop_grace=0.3)
     worker = DeliveryWorker(outbox, SlowSender(), render, "w", limits)  # type: ignore[arg-type]
     before = asyncio.all_tasks()
     task = asyncio.create_task(worker.run())

@@ -1,9 +1,10 @@
-"""``finish``: a write that cancellation cannot cut off, and a cancellation that still stops
-the task once the write is done."""
+"""``finish``: a write that cancellation does not cut off, a cancellation that still stops
+the task once the write is done, and a stuck write that does not stop the stop."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -28,14 +29,42 @@ async def test_a_cancelled_task_finishes_its_write_then_stops() -> None:
     task = asyncio.create_task(background())
     await started.wait()
     task.cancel()
-    await asyncio.sleep(0)
-    task.cancel()  # a second cancellation does not cut the write off either
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
     assert not task.done() and not done
     release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert done == ["written"] and not after
+
+
+@pytest.mark.parametrize("second_cancel", [False, True])
+async def test_a_stuck_write_is_cut_off_after_the_grace_or_a_second_cancel(
+    second_cancel: bool,
+) -> None:
+    started = asyncio.Event()
+    outcome: list[str] = []
+
+    async def stuck() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            outcome.append("cut off")
+            raise
+
+    before = asyncio.all_tasks()
+    task = asyncio.create_task(finish(stuck(), grace=0.2 if not second_cancel else 60))
+    await started.wait()
+    began = time.monotonic()
+    task.cancel()
+    if second_cancel:
+        await asyncio.sleep(0.05)
+        task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert outcome == ["cut off"]
+    assert time.monotonic() - began < 30, "the stop waited for the stuck write"
+    assert asyncio.all_tasks() - before == set(), "the write outlived its caller"
 
 
 async def test_finish_returns_the_result_and_raises_the_work_s_own_error() -> None:

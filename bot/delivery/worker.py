@@ -24,16 +24,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeVar
 
 from aiolimiter import AsyncLimiter
 
 from bot.storage.records import Delivery
-from bot.tasks import finish
+from bot.tasks import GRACE_SECONDS, finish
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS: Final = 5
 BACKOFF_BASE: Final = 2.0  # seconds; doubled per attempt
@@ -108,6 +110,8 @@ class Limits:
     # Seconds a claimed row stays this worker's without a renewal; renewed every
     # lease / RENEWALS_PER_LEASE while the worker lives.
     lease: float = 10.0
+    # Seconds a stop waits for a database write in flight before cutting it off.
+    stop_grace: float = GRACE_SECONDS
 
     @property
     def housekeeping_interval(self) -> float:
@@ -166,13 +170,17 @@ class DeliveryWorker:
             # A clean stop records what already went out, so a restart does not resend it.
             await self._flush()
 
+    async def _finish(self, write: Awaitable[T]) -> T:
+        """``write``, never cut off by a stop unless stuck (see ``bot.tasks``)."""
+        return await finish(write, self._limits.stop_grace)
+
     async def keep_leases(self) -> None:
         """Until cancelled: renew this worker's leases, and queue again the rows of workers
         whose leases ran out (they died), every ``Limits.housekeeping_interval``."""
         while True:
             try:
-                await finish(self._outbox.renew(self._name))
-                released = await finish(self._outbox.release_expired(self._limits.lease))
+                await self._finish(self._outbox.renew(self._name))
+                released = await self._finish(self._outbox.release_expired(self._limits.lease))
             except Exception:
                 # A database outage must not end the renewals: they resume when it is back.
                 logger.exception("Could not renew delivery leases; trying again")
@@ -183,7 +191,7 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim one batch and send it; return how many deliveries were claimed."""
-        claimed = await finish(self._outbox.claim(self._name, self._limits.batch))
+        claimed = await self._finish(self._outbox.claim(self._name, self._limits.batch))
         if claimed:
             await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
         await self._flush()
@@ -195,7 +203,7 @@ class DeliveryWorker:
         sent, self._sent = self._sent, []
         self._last_flush = time.monotonic()
         try:
-            await finish(self._outbox.mark_sent(sent))
+            await self._finish(self._outbox.mark_sent(sent))
         except BaseException:
             # Cancelled (shutdown) or the database failed: these went out, so keep them for
             # the next flush rather than let a restart send them again.
@@ -211,20 +219,20 @@ class DeliveryWorker:
                 # Flood control applies to the whole bot: every send waits it out.
                 self._paused_until = max(self._paused_until, time.monotonic() + exc.seconds)
                 logger.warning("Flood control: pausing deliveries for %.1f s", exc.seconds)
-                await finish(self._outbox.retry_later(delivery.id, exc.seconds, str(exc)))
+                await self._finish(self._outbox.retry_later(delivery.id, exc.seconds, str(exc)))
             except Rejected as exc:
                 logger.error("Delivery %s rejected by Telegram: %s", delivery.id, exc)
-                await finish(self._outbox.mark_failed(delivery.id, str(exc)))
+                await self._finish(self._outbox.mark_failed(delivery.id, str(exc)))
             except Unreachable as exc:
                 logger.info("Chat %s is unreachable, deactivating: %s", delivery.chat_id, exc)
-                await finish(self._outbox.deactivate(delivery.chat_id, str(exc)))
+                await self._finish(self._outbox.deactivate(delivery.chat_id, str(exc)))
             except TemporaryFailure as exc:
                 if delivery.attempts + 1 >= MAX_ATTEMPTS:
                     logger.warning("Delivery %s failed for good: %s", delivery.id, exc)
-                    await finish(self._outbox.mark_failed(delivery.id, str(exc)))
+                    await self._finish(self._outbox.mark_failed(delivery.id, str(exc)))
                 else:
                     delay = BACKOFF_BASE * 2**delivery.attempts
-                    await finish(self._outbox.retry_later(delivery.id, delay, str(exc)))
+                    await self._finish(self._outbox.retry_later(delivery.id, delay, str(exc)))
             else:
                 self._sent.append(delivery.id)
                 if (
