@@ -21,7 +21,7 @@ from bot.content import Content, Topic
 from bot.evidence import Evidence
 from bot.followups import FollowUps
 from bot.language import LanguageModel, Reading
-from bot.normalise import fold
+from bot.normalise import fold, last_question
 from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
 from bot.reports import format_stats
 from bot.thresholds import DEFAULT
@@ -72,11 +72,23 @@ class Conversation:
 
     def classify(self, text: str, expected: Lang | None = None) -> tuple[Reading, Prediction]:
         """Read ``text`` (its language, and a Cyrillic reading of Latin-typed Russian) and
-        classify what was read; ``expected`` is the language the chat was using."""
-        reading = self.languages.read(text[:CLASSIFIED_CHARS], expected)
-        thresholds = self.content.thresholds.get(reading.lang or expected or DEFAULT_LANG)
-        prediction = self.classifier.predict(reading.text, thresholds or DEFAULT)
-        return reading, self.evidence.settle(reading.text, prediction)
+        classify what was read; ``expected`` is the language the chat was using. A message
+        the whole of which is unclear is read again as its question alone (``last_question``)."""
+        text = text[:CLASSIFIED_CHARS]
+        reading = self.languages.read(text, expected)
+        lang = reading.lang or expected or DEFAULT_LANG
+        thresholds = self.content.thresholds.get(lang) or DEFAULT
+        prediction = self.evidence.settle(
+            reading.text, self.classifier.predict(reading.text, thresholds)
+        )
+        question = last_question(text) if _unsure(prediction) else None
+        if question is not None:
+            # A story, then the question: the story's words can drown the question's.
+            asked = self.languages.read(question, lang).text
+            own = self.evidence.settle(asked, self.classifier.predict(asked, thresholds))
+            if not _unsure(own):
+                return reading, own
+        return reading, prediction
 
     # ------------------------------------------------------------------ questions
 
@@ -438,6 +450,10 @@ class Conversation:
         return ", ".join(
             _without_emoji(topic.title[lang]) for topic in self.content.interview_topics
         )
+
+
+def _unsure(prediction: Prediction) -> bool:
+    return prediction.topic is None or prediction.ambiguous
 
 
 def _without_emoji(title: str) -> str:

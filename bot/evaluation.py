@@ -63,7 +63,7 @@ class Report:
     """The scores of one set of samples."""
 
     name: str
-    lang: Lang
+    langs: tuple[Lang, ...]  # the languages the messages were read in, most used first
     total: int
     in_scope: int
     in_scope_correct: int
@@ -148,7 +148,7 @@ def evaluate(name: str, samples: Sequence[Sample], conversation: Conversation) -
     ]
     return Report(
         name=name,
-        lang=langs.most_common(1)[0][0] if langs else "en",
+        langs=tuple(lang for lang, _ in langs.most_common()),
         total=len(samples),
         in_scope=len(in_scope),
         in_scope_correct=in_scope.count("right"),
@@ -175,7 +175,7 @@ def _outcome(gold: str | None, reply: Reply) -> str:
 def format_report(report: Report) -> str:
     """Render a report as the text ``evaluate`` prints."""
     lines = [
-        f"== {report.name} (language: {report.lang}, {report.total} messages)",
+        f"== {report.name} ({_languages(report.langs)}, {report.total} messages)",
         f"answered directly and rightly: {report.accuracy:6.1%}  "
         f"({report.in_scope_correct}/{report.in_scope})",
         f"off-topic refused:             {report.rejection:6.1%}  "
@@ -200,6 +200,10 @@ def format_report(report: Report) -> str:
         lines.append("  none")
     lines.extend(f"  {gold} -> {guess}: {count}" for gold, guess, count in report.confusions)
     return "\n".join(lines)
+
+
+def _languages(langs: Sequence[Lang]) -> str:
+    return f"language{'s' if len(langs) > 1 else ''}: {', '.join(langs) or '-'}"
 
 
 def _share(count: int, outcomes: Outcomes) -> str:

@@ -42,3 +42,17 @@ def fold(text: str) -> str:
         text = text.replace(digraph, letter)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     return _SPACES.sub(" ", text).strip()
+
+
+# A sentence ends at . ! ? (or their full-width forms) or a line break; "?" stays with it.
+_SENTENCE_END = re.compile(r"(?<=[.!?\n。？！])\s+|\n+")
+
+
+def last_question(text: str) -> str | None:
+    """The question of a message that tells a story first: its last sentence that asks
+    (ends with "?"), else its last sentence; None when the message is one sentence."""
+    sentences = [part.strip() for part in _SENTENCE_END.split(text) if fold(part)]
+    if len(sentences) < 2:
+        return None
+    asking = [sentence for sentence in sentences if sentence.rstrip().endswith(("?", "？"))]
+    return (asking or sentences)[-1]

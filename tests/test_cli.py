@@ -268,7 +268,7 @@ def test_evaluate_english_set(env: dict[str, str]) -> None:
     items = yaml.safe_load((DATA / "eval_en.yaml").read_text("utf-8"))
     in_scope = sum(1 for item in items if item["topic"] != "none")
     out_of_scope = len(items) - in_scope
-    assert f"{len(items)} messages" in out
+    assert f"(language: en, {len(items)} messages)" in out
     accuracy = re.search(
         r"^answered directly and rightly:\s+[\d.]+%\s+\((\d+)/(\d+)\)$", out, re.MULTILINE
     )
@@ -334,6 +334,19 @@ def test_evaluate_tiny_file_counts(env: dict[str, str], tmp_path: Path) -> None:
     lines = out.splitlines()
     confused = lines.index("most confused (expected -> predicted):")
     assert lines[confused + 1 :] == ["  none"]
+
+
+def test_evaluate_names_every_language_of_a_mixed_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = write_yaml(
+        tmp_path / "mixed.yaml",
+        [
+            {"text": "есть ли прямые рейсы в сеул", "topic": "direct_flights"},
+            {"text": "сколько студентов учится в корее", "topic": "education"},
+            {"text": "are there direct flights to Seoul?", "topic": "direct_flights"},
+        ],
+    )
+    out = ok(run(env, "evaluate", str(path)))
+    assert "== mixed.yaml (languages: ru, en, 3 messages)" in out, out
 
 
 def test_evaluate_tiny_file_reports_a_confusion(env: dict[str, str], tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from bot import markup
 from bot.classifier import Prediction
 from bot.content import Content
 from bot.conversation import Conversation
+from bot.normalise import last_question
 from bot.replies import Action, ActionKind, Display, ReplyKind
 from bot.values import LANGS, Following
 from tests.models import conversation_with
@@ -107,6 +108,50 @@ def test_empty_looking_text_gets_a_hint(conversation: Conversation, text: str) -
 def test_a_very_long_message_is_answered(conversation: Conversation) -> None:
     reply = conversation.ask("are there direct flights to Seoul? " + "x" * 5000, "en")
     assert reply.topic == "direct_flights"
+
+
+STORY = (
+    "The weather was awful all week, it rained every day and the football match was "
+    "cancelled. My cousin cooked pasta, we watched a movie and talked about bitcoin prices "
+    "and the stock market. Then my bus was late again. "
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("When does the joint commission meet next?", "joint_commission"),
+        ("How many Azerbaijani students study in Korea?", "education"),
+        ("What did KOICA build in Karabakh?", "liberated_territories"),
+    ],
+)
+def test_a_question_after_a_story_is_answered_on_its_own_topic(
+    conversation: Conversation, question: str, topic: str
+) -> None:
+    """The story's off-topic words outweigh the question's in the whole message."""
+    assert conversation.ask(STORY + question, "en").topic == topic
+
+
+def test_a_story_with_an_off_topic_question_is_still_declined(
+    conversation: Conversation,
+) -> None:
+    reply = conversation.ask(STORY + "Who will win the league this year?", "en")
+    assert reply.kind is ReplyKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("It rained. Are there flights? Thanks", "Are there flights?"),
+        ("Привет! Я студент. Когда комиссия?", "Когда комиссия?"),
+        ("비가 왔어요. 직항 있어요？", "직항 있어요？"),
+        ("First line\nsecond line", "second line"),
+        ("One sentence only?", None),
+        ("Hi! 🙂", None),
+    ],
+)
+def test_last_question_is_the_last_sentence_that_asks(text: str, question: str | None) -> None:
+    assert last_question(text) == question
 
 
 @pytest.mark.parametrize(
