@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -24,9 +25,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.content import Content
+from bot.fitting import FittingError, fit_apart
 from bot.normalise import fold
 from bot.tablecache import reuse
 from bot.thresholds import DEFAULT, Thresholds
+
+logger = logging.getLogger(__name__)
 
 NONE_CLASS: Final = "__none__"
 MODEL_VERSION: Final = "5"
@@ -88,13 +92,31 @@ class Classifier:
     @classmethod
     def fit(cls, content: Content) -> Classifier:
         """Fit a classifier on ``content``'s examples with scikit-learn."""
-        return _fit(content)
+        return cls.fit_folded(*training_set(content))
+
+    @classmethod
+    def fit_folded(cls, texts: Sequence[str], labels: Sequence[str]) -> Classifier:
+        """Fit a classifier on folded ``texts`` and their ``labels`` with scikit-learn."""
+        return _fit(texts, labels)
 
     @classmethod
     def load_or_fit(cls, content: Content, cache_dir: Path | None) -> Classifier:
-        """Return the cached model for this content, fitting (and caching) it when absent."""
-        stem = cache_dir and cache_dir / f"model-{_cache_key(content)}"
-        return reuse(stem, lambda: cls.fit(content), _load, Classifier._save)
+        """Return the cached model for this content; when absent, fit it in a child process
+        (``bot.fitting``), which caches it, or here if that fails."""
+        if cache_dir is None:
+            return cls.fit(content)
+        stem = cache_dir / f"model-{_cache_key(content)}"
+
+        def build() -> Classifier:
+            try:
+                stem.parent.mkdir(parents=True, exist_ok=True)
+                fit_apart(*training_set(content), stem)
+                return _load(stem)
+            except (FittingError, OSError, ValueError, KeyError) as exc:
+                logger.warning("Could not fit in a child process (%s); fitting here", exc)
+                return cls.fit(content)
+
+        return reuse(stem, build, _load, _save_unless_present)
 
     def probabilities(self, text: str) -> FloatArray:
         """Return the class probabilities for ``text`` in the order of ``classes``."""
@@ -164,7 +186,8 @@ class Classifier:
             indices.extend(known)
         return indices
 
-    def _save(self, stem: Path) -> None:
+    def save(self, stem: Path) -> None:
+        """Write the model as ``stem``.npz, .json and .grams (read back by ``load_or_fit``)."""
         # The vocabularies as lines in index order: read back with one split, several times
         # quicker than JSON (fold leaves no line break inside an n-gram).
         grams = [*_in_order(self._word.vocabulary), *_in_order(self._char.vocabulary)]
@@ -282,8 +305,14 @@ def sklearn_features(word: Any, char: Any, texts: Sequence[str]) -> Any:
     ).tocsr()
 
 
-def _fit(content: Content) -> Classifier:
-    word, char, model = fit_sklearn(content)
+def _save_unless_present(classifier: Classifier, stem: Path) -> None:
+    # A model fitted in the child process is on disk already.
+    if not stem.with_suffix(".npz").exists():
+        classifier.save(stem)
+
+
+def _fit(texts: Sequence[str], labels: Sequence[str]) -> Classifier:
+    word, char, model = fit_texts(texts, labels)
     word_size = len(word.vocabulary_)
     return Classifier(
         classes=[str(label) for label in model.classes_],

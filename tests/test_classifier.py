@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,8 @@ from bot.conversation import Conversation
 from bot.language import LanguageModel
 from bot.normalise import fold
 from bot.values import from_code
+
+ROOT = Path(__file__).resolve().parent.parent
 
 KNOWN = [
     ("are there direct flights to Seoul?", "direct_flights"),
@@ -140,6 +144,44 @@ def test_model_cache_round_trips_as_plain_arrays(content: Content, tmp_path: Pat
     assert loaded is not fitted
     for text in ["direct flights", "Koreyada təhsil", "погода"]:
         assert np.array_equal(loaded.probabilities(text), fitted.probabilities(text))
+
+
+def test_a_first_start_fits_in_a_child_process_and_never_imports_scikit_learn(
+    classifier: Classifier, tmp_path: Path
+) -> None:
+    """The serving process stays small: the fit, and scikit-learn, live in a child."""
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from bot.classifier import Classifier\n"
+        "from bot.content import load\n"
+        "model = Classifier.load_or_fit(load(Path('intents')), Path(sys.argv[1]))\n"
+        "print(json.dumps({'sklearn': 'sklearn' in sys.modules,\n"
+        "    'p': [model.probabilities(t).tolist() for t in sys.argv[2:]]}))\n"
+    )
+    texts = ["direct flights", "Koreyada təhsil", "погода"]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), *texts],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    result = json.loads(done.stdout)
+    assert result["sklearn"] is False
+    for text, probabilities in zip(texts, result["p"], strict=True):
+        assert np.allclose(probabilities, classifier.probabilities(text))
+    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".grams", ".json", ".npz"]
+
+
+def test_a_failed_child_fit_is_done_here(
+    content: Content,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # the child exits 1 at once
+    model = Classifier.load_or_fit(content, tmp_path)
+    assert model.predict("direct flights to seoul").topic == "direct_flights"
+    assert "Could not fit in a child process (exit code 1" in caplog.text
+    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".grams", ".json", ".npz"]
 
 
 def test_a_corrupt_cache_is_refitted(content: Content, tmp_path: Path) -> None:
