@@ -59,6 +59,11 @@ class Prediction:
     ambiguous: bool
     none: float = 0.0  # the out-of-scope class's probability
 
+    @property
+    def clear(self) -> bool:
+        """A topic, with no runner-up close to it."""
+        return self.topic is not None and not self.ambiguous
+
 
 @dataclass(frozen=True)
 class _Block:

@@ -23,12 +23,15 @@ from bot.thresholds import THRESHOLDS_FILE, Thresholds, read_thresholds
 from bot.values import LANGS, Lang
 from bot.wordlists import (
     FOLLOWUPS_FILE,
+    NEAR_MISSES_FILE,
+    NEGATIVE_ID,
     NO_FOLLOWUPS,
     SUBJECTS_FILE,
     Followups,
     check_places,
     lists_per_language,
     read_followups,
+    read_negatives,
     read_places,
 )
 
@@ -43,7 +46,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 Kind = Literal["interview", "conversation"]
 TELEGRAM_MESSAGE_LIMIT: Final = 4096
 SHORT_LIMIT: Final = 1000  # about one phone screen
-NEGATIVE_ID: Final = "out_of_scope"
 UI_FILE: Final = "ui.yaml"
 # The interface strings the code looks up, with the {fields} it fills in: content that lacks
 # one would only fail when a user hits it, so validation insists on them.
@@ -175,7 +177,9 @@ def load(directory: Path, *, preview: bool = False) -> Content:
     followups = read_followups(raw.pop(FOLLOWUPS_FILE, None), problems)
     places = read_places(raw.pop(SUBJECTS_FILE, None), problems)
     thresholds = read_thresholds(raw.pop(THRESHOLDS_FILE, None), problems)
-    negatives = _negatives(raw.pop(f"{NEGATIVE_ID}.yaml", None), problems)
+    negatives = read_negatives(
+        raw.pop(f"{NEGATIVE_ID}.yaml", None), raw.pop(NEAR_MISSES_FILE, None), problems
+    )
     topics: list[Topic] = []
     seen: dict[str, str] = {}
     for name, fields in raw.items():
@@ -328,21 +332,6 @@ def _check_numbers(
                 f"{name}: {field_name}.{lang} has different numbers from {field_name}.en "
                 f"(missing: {missing}; extra: {extra})"
             )
-
-
-def _negatives(data: Any, problems: list[str]) -> dict[Lang, tuple[str, ...]]:
-    name = f"{NEGATIVE_ID}.yaml"
-    if data is None:
-        problems.append(f"{name}: missing (out-of-scope examples are required)")
-        return {}
-    if (
-        not isinstance(data, dict)
-        or data.get("id") != NEGATIVE_ID
-        or data.get("kind") != "negative"
-    ):
-        problems.append(f"{name}: expected id: {NEGATIVE_ID}, kind: negative and examples")
-        return {}
-    return lists_per_language(name, data.get("examples"), problems)
 
 
 def _ui(data: Any, problems: list[str]) -> dict[str, dict[Lang, str]]:

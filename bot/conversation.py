@@ -20,6 +20,7 @@ from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
 from bot.evidence import Evidence
 from bot.followups import FollowUps
+from bot.keyboards import Keyboards
 from bot.language import LanguageModel, Reading
 from bot.normalise import fold, last_question
 from bot.replies import Action, ActionKind, Button, Display, Keyboard, Reply, ReplyKind
@@ -54,6 +55,7 @@ class Conversation:
         self.languages = languages
         self.followups = followups
         self.evidence = evidence
+        self.keyboards = Keyboards(content)
         self._topic_lists = {lang: self._topic_list(lang) for lang in LANGS}
 
     @classmethod
@@ -81,12 +83,12 @@ class Conversation:
         prediction = self.evidence.settle(
             reading.text, self.classifier.predict(reading.text, thresholds)
         )
-        question = last_question(text) if _unsure(prediction) else None
+        question = None if prediction.clear else last_question(text)
         if question is not None:
             # A story, then the question: the story's words can drown the question's.
             asked = self.languages.read(question, lang).text
             own = self.evidence.settle(asked, self.classifier.predict(asked, thresholds))
-            if not _unsure(own):
+            if own.clear:
                 return reading, own
         return reading, prediction
 
@@ -106,15 +108,16 @@ class Conversation:
         """
         if not fold(text[:CLASSIFIED_CHARS]):
             return Reply(
-                self.content.text("empty", ui), ui, ReplyKind.EMPTY, self._menu_keyboard(ui)
+                self.content.text("empty", ui), ui, ReplyKind.EMPTY, self.keyboards.menu(ui)
             )
         expected = context.lang if context else ui
         reading, prediction = self.classify(text, expected)
         lang = reading.lang or expected
         if self.content.places.subject(reading.text) is not None:  # about another country
             return self._out_of_scope(lang, ui, prediction)
-        clear = prediction.topic is not None and not prediction.ambiguous
-        topic = self.content.topic(prediction.topic) if clear and prediction.topic else None
+        topic = (
+            self.content.topic(prediction.topic) if prediction.clear and prediction.topic else None
+        )
         # Even an unsure guess of another topic counts when the message names that topic's words.
         factual = {topic.id for topic in self.content.factual_topics}
         ranked = [topic_id for topic_id, _ in prediction.alternatives]
@@ -126,7 +129,7 @@ class Conversation:
         )
         if not chat_itself:
             if context is not None:
-                if self.followups.asks_more(reading.text, context, switch_to, clear):
+                if self.followups.asks_more(reading.text, context, switch_to, prediction.clear):
                     return self._follow_up(context, lang, ui, following, prediction)
             elif prediction.confidence < SURE_CHAT or prediction.topic is None:
                 # "and when?" from nowhere; "what is this bot?" is sure of its topic
@@ -175,7 +178,7 @@ class Conversation:
             text,
             lang,
             ReplyKind.ANSWER,
-            self._answer_keyboard(topic, lang, ui, long, following),
+            self.keyboards.answer(topic, lang, ui, long, following),
             topic.id,
         )
 
@@ -223,7 +226,7 @@ class Conversation:
         toggles = (ActionKind.FOLLOW, ActionKind.UNFOLLOW)
         buttons = tuple(
             tuple(
-                self._toggle_button(topic_id, ui, following)
+                self.keyboards.toggle(topic_id, ui, following)
                 if button.action.kind in toggles and button.action.arg == topic_id
                 else button
                 for button in row
@@ -239,7 +242,7 @@ class Conversation:
     def welcome(self, ui: Lang) -> Reply:
         """The greeting for ``/start``, followed by the topic menu."""
         text = f"{self.content.text('welcome', ui)}\n\n{self.content.text('menu_header', ui)}"
-        return Reply(text, ui, ReplyKind.WELCOME, self._menu_keyboard(ui))
+        return Reply(text, ui, ReplyKind.WELCOME, self.keyboards.menu(ui))
 
     def open_link(self, topic_id: str, ui: Lang, following: Following | None = None) -> Reply:
         """A deep link (``/start <topic_id>``): that topic, or a notice and the menu."""
@@ -253,7 +256,7 @@ class Conversation:
             self.content.text("menu_header", ui),
             ui,
             ReplyKind.MENU,
-            self._menu_keyboard(ui),
+            self.keyboards.menu(ui),
             display=display,
         )
 
@@ -271,7 +274,7 @@ class Conversation:
     def language_set(self, ui: Lang) -> Reply:
         """The menu in the newly chosen language, in place of the language buttons."""
         text = f"{self.content.text('language_set', ui)}\n\n{self.content.text('menu_header', ui)}"
-        return Reply(text, ui, ReplyKind.MENU, self._menu_keyboard(ui), display=Display.REPLACE)
+        return Reply(text, ui, ReplyKind.MENU, self.keyboards.menu(ui), display=Display.REPLACE)
 
     def subscriptions(self, following: Following, ui: Lang) -> Reply:
         """``/subscriptions``: what the chat follows."""
@@ -339,7 +342,7 @@ class Conversation:
             text,
             ui,
             ReplyKind.NOTICE,
-            self._menu_keyboard(ui) if menu else (),
+            self.keyboards.menu(ui) if menu else (),
             toast=markup.to_plain(text) if toast else None,
         )
 
@@ -375,7 +378,7 @@ class Conversation:
             self.content.text("out_of_scope", lang, topics=self._topic_lists[lang]),
             lang,
             ReplyKind.OUT_OF_SCOPE,
-            self._menu_keyboard(ui),
+            self.keyboards.menu(ui),
             prediction=prediction,
         )
 
@@ -391,8 +394,8 @@ class Conversation:
     def _suggestions(
         self, choices: Sequence[Topic], prediction: Prediction, lang: Lang, ui: Lang
     ) -> Reply:
-        rows = tuple((self._topic_button(topic, ui),) for topic in choices)
-        rows += ((self._menu_button(ui),),)
+        rows = tuple((self.keyboards.topic(topic, ui),) for topic in choices)
+        rows += ((self.keyboards.menu_button(ui),),)
         return Reply(
             self.content.text("did_you_mean", lang),
             lang,
@@ -401,59 +404,10 @@ class Conversation:
             prediction=prediction,
         )
 
-    def _answer_keyboard(
-        self, topic: Topic, lang: Lang, ui: Lang, long: bool, following: Following | None
-    ) -> Keyboard:
-        related = [
-            self._topic_button(other, ui)
-            for other_id in topic.related
-            if (other := self.content.topic(other_id)) is not None
-        ]
-        rows: list[tuple[Button, ...]] = [
-            tuple(related[i : i + 2]) for i in range(0, len(related), 2)
-        ]
-        last: list[Button] = []
-        # Only an interview answer has more to tell; a greeting's longer text is just another.
-        if not long and topic.kind == "interview" and topic.long[lang] != topic.short[lang]:
-            more = Action(ActionKind.MORE, topic.id, None if lang == ui else lang)
-            last.append(Button(self.content.text("button_more", ui), more))
-        if following is not None and topic.kind == "interview":
-            last.append(self._toggle_button(topic.id, ui, following))
-        if last:
-            rows.append(tuple(last))
-        final = [self._menu_button(ui)]
-        if topic.kind == "interview":  # pass the answer on in any chat (inline mode)
-            final.insert(
-                0, Button(self.content.text("button_share", ui), Action(ActionKind.SHARE, topic.id))
-            )
-        rows.append(tuple(final))
-        return tuple(rows)
-
-    def _toggle_button(self, topic_id: str, ui: Lang, following: Following) -> Button:
-        if following.covers(topic_id):
-            return Button(
-                self.content.text("button_unfollow", ui), Action(ActionKind.UNFOLLOW, topic_id)
-            )
-        return Button(self.content.text("button_follow", ui), Action(ActionKind.FOLLOW, topic_id))
-
-    def _menu_keyboard(self, ui: Lang) -> Keyboard:
-        buttons = [self._topic_button(topic, ui) for topic in self.content.interview_topics]
-        return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
-
-    def _menu_button(self, ui: Lang) -> Button:
-        return Button(self.content.text("button_menu", ui), Action(ActionKind.MENU))
-
-    def _topic_button(self, topic: Topic, ui: Lang) -> Button:
-        return Button(topic.title[ui], Action(ActionKind.TOPIC, topic.id))
-
     def _topic_list(self, lang: Lang) -> str:
         return ", ".join(
             _without_emoji(topic.title[lang]) for topic in self.content.interview_topics
         )
-
-
-def _unsure(prediction: Prediction) -> bool:
-    return prediction.topic is None or prediction.ambiguous
 
 
 def _without_emoji(title: str) -> str:

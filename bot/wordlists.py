@@ -1,5 +1,6 @@
-"""Word lists in the content: follow-up cues (``followups.yaml``) and the subjects that are
-not the interview's (``subjects.yaml``), checked like the rest (``file: problem``)."""
+"""Lists in the content: the off-topic examples (``out_of_scope.yaml``, and the interview's
+own ``near_misses.yaml``), follow-up cues (``followups.yaml``) and the subjects that are not
+the interview's (``subjects.yaml``), checked like the rest (``file: problem``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from bot.normalise import fold
 from bot.places import Places
 from bot.values import LANGS, Lang
 
+NEGATIVE_ID: Final = "out_of_scope"
+# Off-topic examples of this interview only: an import copies out_of_scope.yaml, not these.
+NEAR_MISSES_ID: Final = "near_misses"
+NEAR_MISSES_FILE: Final = f"{NEAR_MISSES_ID}.yaml"
 FOLLOWUPS_FILE: Final = "followups.yaml"
 SUBJECTS_FILE: Final = "subjects.yaml"
 MAX_FOLLOWUP_WORDS: Final = 20
@@ -46,9 +51,15 @@ _WHAT: Final = {
 
 
 def lists_per_language(
-    name: str, value: Any, problems: list[str], field_name: str = "examples"
+    name: str,
+    value: Any,
+    problems: list[str],
+    field_name: str = "examples",
+    *,
+    every_language: bool = True,
 ) -> dict[Lang, tuple[str, ...]]:
-    """Check a mapping of language to a non-empty list of texts; report ``file: problem``."""
+    """Check a mapping of language to a non-empty list of texts (of every language unless
+    told otherwise); report ``file: problem``."""
     if not isinstance(value, dict):
         problems.append(f"{name}: {field_name} must map each language to a list of messages")
         return {}
@@ -57,6 +68,8 @@ def lists_per_language(
         problems.append(f"{name}: {field_name} has unknown language {key!r}")
     for lang in LANGS:
         items = value.get(lang)
+        if lang not in value and not every_language:
+            continue
         if not isinstance(items, list) or not items:
             problems.append(f"{name}: {field_name}.{lang} is missing (no {_WHAT[field_name]})")
             continue
@@ -68,6 +81,30 @@ def lists_per_language(
             continue
         examples[lang] = tuple(items)
     return examples
+
+
+def read_negatives(
+    out_of_scope: Any, near_misses: Any, problems: list[str]
+) -> dict[Lang, tuple[str, ...]]:
+    """The off-topic examples per language: ``out_of_scope.yaml``'s (required, every
+    language), then ``near_misses.yaml``'s (optional, any languages)."""
+    negatives: dict[Lang, tuple[str, ...]] = {}
+    for ident, data, required in (
+        (NEGATIVE_ID, out_of_scope, True),
+        (NEAR_MISSES_ID, near_misses, False),
+    ):
+        name = f"{ident}.yaml"
+        if data is None:
+            if required:
+                problems.append(f"{name}: missing (out-of-scope examples are required)")
+            continue
+        if not isinstance(data, dict) or data.get("id") != ident or data.get("kind") != "negative":
+            problems.append(f"{name}: expected id: {ident}, kind: negative and examples")
+            continue
+        lists = lists_per_language(name, data.get("examples"), problems, every_language=required)
+        for lang, items in lists.items():
+            negatives[lang] = negatives.get(lang, ()) + items
+    return negatives
 
 
 def read_followups(data: Any, problems: list[str]) -> Followups:

@@ -131,6 +131,7 @@ def test_import_drafts_a_topic_per_question_and_copies_the_conversation(drafted:
     files = topic_files(drafted)
     interview = {name: data for name, data in files.items() if data.get("kind") == "interview"}
     assert len(interview) == 6
+    # near_misses.yaml is the old interview's own off-topic list: never copied.
     assert COPIED | {"about.yaml"} == set(files) - set(interview)
     for name, data in interview.items():
         assert data["draft"] is True and name == f"{data['id']}.yaml"

@@ -102,7 +102,7 @@ def deleter(*path: str) -> Change:
 def test_real_content_loads_without_problems() -> None:
     content = load(INTENTS)
     assert isinstance(content, Content)
-    not_topics = 5  # ui, out_of_scope, followups, subjects, thresholds
+    not_topics = 6  # ui, out_of_scope, near_misses, followups, subjects, thresholds
     assert len(content.topics) == len(list(INTENTS.glob("*.yaml"))) - not_topics
     assert content.interview_topics
     assert content.topic("direct_flights") is not None
@@ -466,6 +466,25 @@ def test_out_of_scope_missing_a_language(intents: Path) -> None:
     edit(intents, "out_of_scope.yaml", deleter("examples", "az"))
     assert problems_of(intents) == [
         "out_of_scope.yaml: examples.az is missing (no training examples)"
+    ]
+
+
+def test_near_misses_are_off_topic_examples_in_the_languages_they_give(intents: Path) -> None:
+    def only_english(data: dict[str, Any]) -> None:
+        data["examples"] = {"en": ["can you help me rent a flat in seoul"]}
+
+    edit(intents, "near_misses.yaml", only_english)
+    negatives = load(intents).negatives
+    assert negatives["en"][-1] == "can you help me rent a flat in seoul"
+    assert set(negatives) == set(LANGS)  # out_of_scope.yaml's, every language
+    (intents / "near_misses.yaml").unlink()
+    assert "can you help me rent a flat in seoul" not in load(intents).negatives["en"]
+
+
+def test_near_misses_file_malformed(intents: Path) -> None:
+    edit(intents, "near_misses.yaml", setter("kind", value="interview"))
+    assert problems_of(intents) == [
+        "near_misses.yaml: expected id: near_misses, kind: negative and examples"
     ]
 
 

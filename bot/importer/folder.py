@@ -9,12 +9,12 @@ from typing import Any, Final
 
 import yaml
 
-from bot.content import NEGATIVE_ID, UI_FILE
+from bot.content import UI_FILE
 from bot.importer.drafting import ABOUT_ID, Draft, draft_topics
 from bot.importer.transcript import Transcript
 from bot.normalise import fold
 from bot.values import LANGS, Lang
-from bot.wordlists import FOLLOWUPS_FILE, SUBJECTS_FILE
+from bot.wordlists import FOLLOWUPS_FILE, NEGATIVE_ID, SUBJECTS_FILE
 
 # Copied as they are: nothing in them is about one interview's questions.
 _SHARED_FILES: Final = (UI_FILE, FOLLOWUPS_FILE, SUBJECTS_FILE, f"{NEGATIVE_ID}.yaml")
