@@ -110,7 +110,7 @@ class Classifier:
         (``bot.fitting``), which caches it, or here if that fails."""
         if cache_dir is None:
             return cls.fit(content)
-        stem = cache_dir / f"model-{_cache_key(content)}"
+        stem = cls.cache_stem(content, cache_dir)
 
         def build() -> Classifier:
             try:
@@ -122,6 +122,11 @@ class Classifier:
                 return cls.fit(content)
 
         return reuse(stem, build, _load, _save_unless_present)
+
+    @staticmethod
+    def cache_stem(content: Content, cache_dir: Path) -> Path:
+        """Where in ``cache_dir`` the model of ``content`` is kept (files without endings)."""
+        return cache_dir / f"model-{_cache_key(content)}"
 
     def probabilities(self, text: str) -> FloatArray:
         """Return the class probabilities for ``text`` in the order of ``classes``."""

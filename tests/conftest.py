@@ -46,6 +46,17 @@ def classifier(content: Content) -> Classifier:
 
 
 @pytest.fixture(scope="session")
+def model_cache(
+    tmp_path_factory: pytest.TempPathFactory, content: Content, classifier: Classifier
+) -> Path:
+    """A model cache folder holding the session's classifier, so that a bot process started
+    on it (``BOT_STATE_DIR``'s ``model``) reads the arrays instead of fitting."""
+    path = tmp_path_factory.mktemp("model-cache")
+    classifier.save(Classifier.cache_stem(content, path))
+    return path
+
+
+@pytest.fixture(scope="session")
 def conversation(content: Content, classifier: Classifier) -> Conversation:
     """The conversation conversation on the real content."""
     return conversation_with(content, classifier)

@@ -5,13 +5,12 @@ and never the token. The Bot API is the fake server, or an address where nothing
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
-from bot.classifier import Classifier
-from bot.content import Content
 from testkit.fakebotapi import FakeBotAPI
 from tests.botharness import run_to_exit
 
@@ -24,9 +23,10 @@ def closed_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def model_cache(tmp_path_factory: pytest.TempPathFactory, content: Content) -> Path:
+def warm_state(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
+    """A state folder whose model cache is filled: the bot starts without fitting."""
     path = tmp_path_factory.mktemp("state")
-    Classifier.load_or_fit(content, path / "model")
+    shutil.copytree(model_cache, path / "model")
     return path
 
 
@@ -58,22 +58,22 @@ def one_line(lines: list[str], *expected: str) -> str:
     ],
 )
 async def test_database_problems_at_start_up_are_one_line(
-    server: FakeBotAPI, model_cache: Path, database: str, expected: str
+    server: FakeBotAPI, warm_state: Path, database: str, expected: str
 ) -> None:
-    (model_cache / "random.sqlite3").write_bytes(bytes(range(256)) * 16)
-    url = database.format(state=model_cache, port=closed_port())
+    (warm_state / "random.sqlite3").write_bytes(bytes(range(256)) * 16)
+    url = database.format(state=warm_state, port=closed_port())
     status, lines = await run_bot(
-        model_cache, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url, DATABASE_URL=url
+        warm_state, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url, DATABASE_URL=url
     )
     assert status == 2
     line = one_line(lines, "database error: DATABASE_URL", expected)
     assert "pw" not in line and server.token not in line
 
 
-async def test_an_unreachable_bot_api_is_not_worded_as_a_refusal(model_cache: Path) -> None:
+async def test_an_unreachable_bot_api_is_not_worded_as_a_refusal(warm_state: Path) -> None:
     base = f"http://127.0.0.1:{closed_port()}"
     status, lines = await run_bot(
-        model_cache, BOT_TOKEN="123456:SECRET-token", BOT_API_BASE_URL=f"{base}/bot"
+        warm_state, BOT_TOKEN="123456:SECRET-token", BOT_API_BASE_URL=f"{base}/bot"
     )
     assert status == 1
     line = one_line(lines, "BOT_API_BASE_URL", f"cannot reach the Bot API at {base}")
@@ -81,11 +81,11 @@ async def test_an_unreachable_bot_api_is_not_worded_as_a_refusal(model_cache: Pa
 
 
 async def test_a_rejected_token_is_one_line_without_the_token(
-    server: FakeBotAPI, model_cache: Path
+    server: FakeBotAPI, warm_state: Path
 ) -> None:
     server.fail("getMe", status=401, description="Unauthorized", times=100)
     status, lines = await run_bot(
-        model_cache, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url
+        warm_state, BOT_TOKEN=server.token, BOT_API_BASE_URL=server.base_url
     )
     assert status == 1
     line = one_line(lines, "BOT_TOKEN: Telegram refused this token", "@BotFather")
@@ -94,17 +94,17 @@ async def test_a_rejected_token_is_one_line_without_the_token(
 
 @pytest.mark.parametrize("token", ["paste your token here", "123456789", "https://t.me/x"])
 async def test_a_malformed_token_is_a_configuration_error_that_never_echoes_it(
-    model_cache: Path, token: str
+    warm_state: Path, token: str
 ) -> None:
-    status, lines = await run_bot(model_cache, BOT_TOKEN=token)
+    status, lines = await run_bot(warm_state, BOT_TOKEN=token)
     assert status == 2
     line = one_line(lines, "configuration error: BOT_TOKEN: not a bot token")
     assert token not in line
 
 
-async def test_tracebacks_are_shown_at_debug(model_cache: Path) -> None:
+async def test_tracebacks_are_shown_at_debug(warm_state: Path) -> None:
     status, lines = await run_bot(
-        model_cache,
+        warm_state,
         BOT_TOKEN="123456:SECRET-token",
         BOT_API_BASE_URL=f"http://127.0.0.1:{closed_port()}/bot",
         LOG_LEVEL="DEBUG",

@@ -36,8 +36,6 @@ from sqlalchemy import insert, select, text
 
 from bot import callback_data, markup
 from bot.app import BotApplication, build_application
-from bot.classifier import Classifier
-from bot.content import Content
 from bot.conversation import Conversation
 from bot.delivery.sender import WORKER_CONNECTIONS
 from bot.delivery.worker import FLUSH_SIZE
@@ -172,14 +170,6 @@ async def app(
 ) -> AsyncIterator[BotApplication]:
     async with bot(server, conversation, tmp_path, database_url) as application:
         yield application
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory, content: Content) -> Path:
-    """A fitted model cache, so that each ``python -m bot run`` starts in about a second."""
-    path = tmp_path_factory.mktemp("model-cache")
-    Classifier.load_or_fit(content, path)
-    return path
 
 
 def state_dir(tmp_path: Path, model_cache: Path, name: str = "state") -> Path:

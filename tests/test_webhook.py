@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import socket
 from pathlib import Path
@@ -12,9 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.classifier import Classifier
 from bot.config import Settings
-from bot.content import Content
 from bot.conversation import Conversation
 from bot.webhook import MAX_UPDATE_BYTES, SECRET_HEADER
 from testkit.bench import start_bot
@@ -106,12 +105,12 @@ async def test_the_webhook_listens_only_on_bot_listen(
 
 
 async def test_sigterm_under_load_answers_every_accepted_update_then_exits_0(
-    server: FakeBotAPI, tmp_path: Path, content: Content
+    server: FakeBotAPI, tmp_path: Path, model_cache: Path
 ) -> None:
     """``python -m bot run`` in webhook mode takes 200 updates a second; SIGTERM half-way:
     every update it accepted (200) is answered before it exits 0; later ones are refused
     (Telegram would send them again)."""
-    Classifier.load_or_fit(content, tmp_path / "model")  # a fast start
+    shutil.copytree(model_cache, tmp_path / "model")  # a fast start
     port = free_port()
     process = await start_bot(
         server, tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
