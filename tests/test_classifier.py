@@ -125,8 +125,8 @@ def test_char_ngrams_match_scikit_learn_analyzer() -> None:
         assert classifier_module._char_wb_ngrams(text) == analyzer(text)
 
 
-def test_fitting_is_deterministic(content: Content) -> None:
-    first, second = Classifier.fit(content), Classifier.fit(content)
+def test_fitting_is_deterministic(classifier: Classifier, content: Content) -> None:
+    first, second = classifier, Classifier.fit(content)
     for text in ["direct flights", "students", "weather", "kahriz"]:
         assert np.array_equal(first.probabilities(text), second.probabilities(text))
 
@@ -184,16 +184,20 @@ def test_a_failed_child_fit_is_done_here(
     assert sorted(path.suffix for path in tmp_path.iterdir()) == [".grams", ".json", ".npz"]
 
 
-def test_a_corrupt_cache_is_refitted(content: Content, tmp_path: Path) -> None:
-    Classifier.load_or_fit(content, tmp_path)
+def test_a_corrupt_cache_is_refitted(
+    classifier: Classifier, content: Content, tmp_path: Path
+) -> None:
+    classifier.save(Classifier.cache_stem(content, tmp_path))
     for path in tmp_path.glob("*.npz"):
         path.write_bytes(b"not a zip")
     model = Classifier.load_or_fit(content, tmp_path)
     assert model.predict("direct flights to seoul").topic == "direct_flights"
 
 
-def test_a_truncated_vocabulary_is_refitted(content: Content, tmp_path: Path) -> None:
-    Classifier.load_or_fit(content, tmp_path)
+def test_a_truncated_vocabulary_is_refitted(
+    classifier: Classifier, content: Content, tmp_path: Path
+) -> None:
+    classifier.save(Classifier.cache_stem(content, tmp_path))
     for path in tmp_path.glob("*.grams"):
         path.write_text("\n".join(path.read_text(encoding="utf-8").split("\n")[:100]))
     model = Classifier.load_or_fit(content, tmp_path)

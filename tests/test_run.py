@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.conversation import Conversation
 from testkit.bench import start_bot
@@ -24,6 +26,12 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@pytest.fixture(autouse=True)
+def warm_model(tmp_path: Path, model_cache: Path) -> None:
+    """Every bot process here starts from the session's model instead of fitting its own."""
+    shutil.copytree(model_cache, tmp_path / "model")
 
 
 async def start_process(
