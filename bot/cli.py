@@ -91,10 +91,14 @@ def _preview(settings: Settings, out: TextIO) -> Conversation:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_token()
-    conversation = _conversation(settings)  # broken content stops here, before any network
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.app import run  # imports telegram only for the commands that need it
+    from bot.webhook import Webhook
+
+    if settings.webhook_url:
+        Webhook.of(settings)  # a webhook set up wrong is said before the content is read
+    conversation = _conversation(settings)  # broken content stops here, before any network
 
     try:
         run(settings, conversation)

@@ -136,6 +136,25 @@ async def test_webhook_mode_requires_a_secret(tmp_path: Path) -> None:
     assert "BOT_WEBHOOK_SECRET" in stderr
 
 
+async def test_a_webhook_set_up_wrong_is_said_before_the_content_is_read(tmp_path: Path) -> None:
+    """An operator fixing the configuration does not wait for a fit, nor read content
+    errors first."""
+    broken = tmp_path / "intents"
+    broken.mkdir()
+    (broken / "ui.yaml").write_text("welcome: [unclosed", encoding="utf-8")
+    environment = dict(
+        os.environ,
+        BOT_TOKEN="1:x",
+        BOT_STATE_DIR=str(tmp_path),
+        BOT_CONTENT_DIR=str(broken),
+        BOT_WEBHOOK_URL="https://x.org/h",
+    )
+    environment.pop("BOT_WEBHOOK_SECRET", None)
+    status, stderr = await run_to_exit(environment)
+    assert status == 2
+    assert "BOT_WEBHOOK_SECRET" in stderr and "ui.yaml" not in stderr
+
+
 async def test_webhook_in_process_answers_only_with_the_secret(
     server: FakeBotAPI, conversation: Conversation, tmp_path: Path
 ) -> None:
