@@ -121,7 +121,9 @@ class Classifier:
                 logger.warning("Could not fit in a child process (%s); fitting here", exc)
                 return cls.fit(content)
 
-        return reuse(stem, build, _load, _save_unless_present)
+        # Saved again even when the child wrote it: that also replaces a broken cache when
+        # the fit had to be done here.
+        return reuse(stem, build, _load, Classifier.save)
 
     @staticmethod
     def cache_stem(content: Content, cache_dir: Path) -> Path:
@@ -313,12 +315,6 @@ def sklearn_features(word: Any, char: Any, texts: Sequence[str]) -> Any:
     return hstack(
         [word.transform(folded) * _WORD_WEIGHT, char.transform(folded) * _CHAR_WEIGHT]
     ).tocsr()
-
-
-def _save_unless_present(classifier: Classifier, stem: Path) -> None:
-    # A model fitted in the child process is on disk already.
-    if not stem.with_suffix(".npz").exists():
-        classifier.save(stem)
 
 
 def _fit(texts: Sequence[str], labels: Sequence[str]) -> Classifier:

@@ -177,11 +177,18 @@ def test_a_failed_child_fit_is_done_here(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """And the broken cache it was refitting is replaced, so the next start reads it."""
+    stem = Classifier.cache_stem(content, tmp_path)
+    stem.with_suffix(".npz").write_bytes(b"not a zip")
     monkeypatch.setattr(sys, "executable", "/bin/false")  # the child exits 1 at once
     model = Classifier.load_or_fit(content, tmp_path)
     assert model.predict("direct flights to seoul").topic == "direct_flights"
     assert "Could not fit in a child process (exit code 1" in caplog.text
     assert sorted(path.suffix for path in tmp_path.iterdir()) == [".grams", ".json", ".npz"]
+    caplog.clear()
+    again = Classifier.load_or_fit(content, tmp_path)
+    assert not caplog.text, "the cache should have been read, not refitted"
+    assert np.array_equal(again.probabilities("kahriz"), model.probabilities("kahriz"))
 
 
 def test_a_corrupt_cache_is_refitted(
