@@ -177,8 +177,9 @@ def load(directory: Path, *, preview: bool = False) -> Content:
     followups = read_followups(raw.pop(FOLLOWUPS_FILE, None), problems)
     places = read_places(raw.pop(SUBJECTS_FILE, None), problems)
     thresholds = read_thresholds(raw.pop(THRESHOLDS_FILE, None), problems)
+    folded: dict[str, str] = {}  # every example folded once, for every check below
     negatives = read_negatives(
-        raw.pop(f"{NEGATIVE_ID}.yaml", None), raw.pop(NEAR_MISSES_FILE, None), problems
+        raw.pop(f"{NEGATIVE_ID}.yaml", None), raw.pop(NEAR_MISSES_FILE, None), problems, folded
     )
     topics: list[Topic] = []
     seen: dict[str, str] = {}
@@ -188,7 +189,7 @@ def load(directory: Path, *, preview: bool = False) -> Content:
             problems.append(f"{name}: draft, needs review")
         elif _is_draft(fields):
             fields, filled = _filled_for_preview(fields)
-        topic = _topic(name, fields, problems)
+        topic = _topic(name, fields, problems, folded)
         if topic is None:
             continue
         if filled:  # stand-in texts may show; stand-in examples would teach a wrong language
@@ -202,11 +203,10 @@ def load(directory: Path, *, preview: bool = False) -> Content:
     if not any(topic.kind == "interview" for topic in topics):
         problems.append(f"{directory}: no interview topic found")
     _check_related(topics, {path.stem for path in files}, problems)
-    folded = {
-        text: fold(text)  # once, for both checks: start-up folds every example
-        for _, examples in _alllists_per_language(topics, negatives)
-        for text in examples
-    }
+    for _, texts in _alllists_per_language(topics, negatives):
+        for text in texts:
+            if text not in folded:
+                folded[text] = fold(text)
     _checklists_per_language(topics, negatives, folded, problems)
     check_places(
         places,
@@ -226,7 +226,7 @@ def load(directory: Path, *, preview: bool = False) -> Content:
     )
 
 
-def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
+def _topic(name: str, data: Any, problems: list[str], folded: dict[str, str]) -> Topic | None:
     before = len(problems)
     if not isinstance(data, dict):
         problems.append(f"{name}: expected a mapping of topic fields")
@@ -275,7 +275,7 @@ def _topic(name: str, data: Any, problems: list[str]) -> Topic | None:
         low, high = _RELATED_RANGE[str(kind)]
         if not low <= len(related) <= high:
             problems.append(f"{name}: related must list {low}-{high} topics, got {len(related)}")
-    examples = lists_per_language(name, data.get("examples"), problems)
+    examples = lists_per_language(name, data.get("examples"), problems, folded=folded)
     if len(problems) > before:
         return None
     return Topic(

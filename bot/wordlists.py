@@ -57,9 +57,18 @@ def lists_per_language(
     field_name: str = "examples",
     *,
     every_language: bool = True,
+    folded: dict[str, str] | None = None,
 ) -> dict[Lang, tuple[str, ...]]:
     """Check a mapping of language to a non-empty list of texts (of every language unless
-    told otherwise); report ``file: problem``."""
+    told otherwise); report ``file: problem``. ``folded`` keeps each text's folded form, for
+    the checks after this one (start-up folds thousands of examples)."""
+    memo: dict[str, str] = {} if folded is None else folded
+
+    def fold_once(text: str) -> str:
+        if (form := memo.get(text)) is None:
+            form = memo[text] = fold(text)
+        return form
+
     if not isinstance(value, dict):
         problems.append(f"{name}: {field_name} must map each language to a list of messages")
         return {}
@@ -73,7 +82,7 @@ def lists_per_language(
         if not isinstance(items, list) or not items:
             problems.append(f"{name}: {field_name}.{lang} is missing (no {_WHAT[field_name]})")
             continue
-        bad = [item for item in items if not isinstance(item, str) or not fold(item)]
+        bad = [item for item in items if not isinstance(item, str) or not fold_once(item)]
         if bad:
             problems.append(
                 f"{name}: {field_name}.{lang} has an empty or non-text item: {bad[0]!r}"
@@ -84,7 +93,7 @@ def lists_per_language(
 
 
 def read_negatives(
-    out_of_scope: Any, near_misses: Any, problems: list[str]
+    out_of_scope: Any, near_misses: Any, problems: list[str], folded: dict[str, str]
 ) -> dict[Lang, tuple[str, ...]]:
     """The off-topic examples per language: ``out_of_scope.yaml``'s (required, every
     language), then ``near_misses.yaml``'s (optional, any languages)."""
@@ -101,7 +110,9 @@ def read_negatives(
         if not isinstance(data, dict) or data.get("id") != ident or data.get("kind") != "negative":
             problems.append(f"{name}: expected id: {ident}, kind: negative and examples")
             continue
-        lists = lists_per_language(name, data.get("examples"), problems, every_language=required)
+        lists = lists_per_language(
+            name, data.get("examples"), problems, every_language=required, folded=folded
+        )
         for lang, items in lists.items():
             negatives[lang] = negatives.get(lang, ()) + items
     return negatives
