@@ -111,19 +111,22 @@ class Classifier:
         if cache_dir is None:
             return cls.fit(content)
         stem = cls.cache_stem(content, cache_dir)
+        written: list[Classifier] = []  # the model the child wrote and this process read
 
         def build() -> Classifier:
             try:
-                stem.parent.mkdir(parents=True, exist_ok=True)
                 fit_apart(*training_set(content), stem)
-                return _load(stem)
+                written.append(_load(stem))
+                return written[0]
             except (FittingError, OSError, ValueError, KeyError) as exc:
                 logger.warning("Could not fit in a child process (%s); fitting here", exc)
                 return cls.fit(content)
 
-        # Saved again even when the child wrote it: that also replaces a broken cache when
-        # the fit had to be done here.
-        return reuse(stem, build, _load, Classifier.save)
+        def save(model: Classifier, stem: Path) -> None:
+            if model not in written:  # fitted here: also replaces a broken cache
+                model.save(stem)
+
+        return reuse(stem, build, _load, save)
 
     @staticmethod
     def cache_stem(content: Content, cache_dir: Path) -> Path:

@@ -51,8 +51,9 @@ def main() -> None:
     from bot.classifier import Classifier
 
     request = json.load(sys.stdin)
-    classifier = Classifier.fit_folded(request["texts"], request["labels"])
-    classifier.save(Path(request["stem"]))
+    stem = Path(request["stem"])
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    Classifier.fit_folded(request["texts"], request["labels"]).save(stem)
 
 
 if __name__ == "__main__":

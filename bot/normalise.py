@@ -54,5 +54,5 @@ def last_question(text: str) -> str | None:
     sentences = [part.strip() for part in _SENTENCE_END.split(text) if fold(part)]
     if len(sentences) < 2:
         return None
-    asking = [sentence for sentence in sentences if sentence.rstrip().endswith(("?", "？"))]
+    asking = [sentence for sentence in sentences if sentence.endswith(("?", "？"))]
     return (asking or sentences)[-1]
