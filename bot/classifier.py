@@ -4,8 +4,8 @@ scikit-learn fits the model from ``intents/`` (fixed random state, deterministic
 hot path does not go through scikit-learn: the fitted vocabularies, idf weights and
 coefficients become plain arrays, and a message is scored by building its few n-grams and
 taking a sparse dot product — the same scores (a test checks it) at a fraction of the cost.
-The arrays can be cached as ``.npz`` + JSON keyed by a hash of the content; a pickle is
-never written or loaded.
+The arrays are cached as ``.npy``/``.npz`` files + JSON keyed by a hash of the content; a
+pickle is never written or loaded.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,7 +34,7 @@ from bot.thresholds import DEFAULT, Thresholds
 logger = logging.getLogger(__name__)
 
 NONE_CLASS: Final = "__none__"
-MODEL_VERSION: Final = "5"
+MODEL_VERSION: Final = "7"
 RANDOM_STATE: Final = 0
 _WORD_PATTERN: Final = r"(?u)\b\w+\b"
 _WORD_TOKENS = re.compile(_WORD_PATTERN)
@@ -65,11 +66,47 @@ class Prediction:
         return self.topic is not None and not self.ambiguous
 
 
+class Vocabulary:
+    """One block's n-grams in scikit-learn's numbering, which is their sorted order, so a
+    gram's index is its place in one sorted array. ``indexed``: also a dict, for a block
+    looked up on every message; without it a gram is found by binary search, and a start
+    maps the array from the cache instead of building a dict of many thousand strings."""
+
+    def __init__(self, grams: npt.NDArray[np.str_], *, indexed: bool) -> None:
+        self.grams = grams
+        self._index = dict(zip(grams.tolist(), range(len(grams)), strict=True)) if indexed else None
+
+    @classmethod
+    def of(cls, numbering: dict[str, int], *, indexed: bool) -> Vocabulary:
+        """The vocabulary scikit-learn fitted (``vocabulary_``)."""
+        grams = _in_order(numbering)
+        if grams != sorted(grams) or any(gram.endswith("\0") for gram in grams):
+            raise ValueError("a vocabulary not numbered in sorted order cannot be searched")
+        return cls(np.array(grams, dtype=np.str_), indexed=indexed)
+
+    def __len__(self) -> int:
+        return len(self.grams)
+
+    def find(self, grams: Sequence[str]) -> list[int]:
+        """The index of each of ``grams``, -1 for one not in the vocabulary."""
+        if self._index is not None:
+            return [self._index.get(gram, -1) for gram in grams]
+        if not grams or not len(self.grams):
+            return [-1] * len(grams)
+        # A gram longer than any in the vocabulary is cut short here, and so never found.
+        at = np.searchsorted(self.grams, np.array(grams, dtype=self.grams.dtype))
+        at[at == len(self.grams)] = 0  # past the end: compared below, never equal
+        return [
+            index if gram == found else -1
+            for index, found, gram in zip(at.tolist(), self.grams[at].tolist(), grams, strict=True)
+        ]
+
+
 @dataclass(frozen=True)
 class _Block:
     """One TF-IDF feature block: vocabulary, idf weights and its offset in the coefficients."""
 
-    vocabulary: dict[str, int]
+    vocabulary: Vocabulary
     idf: FloatArray
     offset: int
     weight: float
@@ -138,7 +175,7 @@ class Classifier:
         folded = fold(text)
         scores = self._intercept.copy()
         for block, found in (
-            (self._word, map(self._word.vocabulary.get, _word_ngrams(folded))),
+            (self._word, self._word.vocabulary.find(_word_ngrams(folded))),
             (self._char, self._char_indices(folded)),
         ):
             features = self._features(block, found)
@@ -169,13 +206,13 @@ class Classifier:
         return Prediction(best_topic, best, tuple(ranked[:3]), ambiguous, none)
 
     def _features(
-        self, block: _Block, found: Iterable[int | None]
+        self, block: _Block, found: Iterable[int]
     ) -> tuple[npt.NDArray[np.intp], FloatArray] | None:
         """Return ``block``'s coefficient rows and values for the vocabulary indices ``found``
-        (None: not in the vocabulary): sublinear tf, idf, l2 norm, as TfidfVectorizer; None
+        (-1: not in the vocabulary): sublinear tf, idf, l2 norm, as TfidfVectorizer; None
         when nothing was found."""
         counts = Counter(found)  # runs in C
-        counts.pop(None, None)
+        counts.pop(-1, None)
         if not counts:
             return None
         indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -185,41 +222,43 @@ class Classifier:
         return indices + block.offset, weighted
 
     def _char_indices(self, folded: str) -> list[int]:
-        """The character block's vocabulary indices of ``folded``'s n-grams, word by word."""
-        indices: list[int] = []
-        vocabulary = self._char.vocabulary
-        for word in folded.split():
-            known = self._char_cache.get(word)
-            if known is None:
-                known = tuple(
-                    index
-                    for gram in _char_wb_grams(word)
-                    if (index := vocabulary.get(gram)) is not None
+        """The character block's vocabulary indices of ``folded``'s n-grams, word by word;
+        the words not remembered yet are searched for together."""
+        words = folded.split()
+        cache = self._char_cache
+        fresh: dict[str, tuple[int, ...]] = {}
+        new = [word for word in dict.fromkeys(words) if word not in cache]
+        if new:
+            grams = [_char_wb_grams(word) for word in new]
+            found = iter(self._char.vocabulary.find([gram for own in grams for gram in own]))
+            for word, own in zip(new, grams, strict=True):
+                # ``found`` holds every new word's grams: this word takes as many as it has
+                fresh[word] = tuple(
+                    index for _, index in zip(own, found, strict=False) if index >= 0
                 )
-                if len(self._char_cache) < CACHED_WORDS:
-                    self._char_cache[word] = known
-            indices.extend(known)
+            cache.update(islice(fresh.items(), max(0, CACHED_WORDS - len(cache))))
+        indices: list[int] = []
+        for word in words:
+            known = fresh.get(word)
+            indices.extend(cache[word] if known is None else known)
         return indices
 
     def save(self, stem: Path) -> None:
-        """Write the model as ``stem``.npz, .json and .grams (read back by ``load_or_fit``)."""
-        # The vocabularies as lines in index order: read back with one split, several times
-        # quicker than JSON (fold leaves no line break inside an n-gram).
-        grams = [*_in_order(self._word.vocabulary), *_in_order(self._char.vocabulary)]
-        if any("\n" in gram for gram in grams):
-            raise OSError("an n-gram holds a line break; the model is not cached")
-        meta = {"classes": list(self.classes), "words": len(self._word.vocabulary)}
-        arrays_path = stem.with_suffix(".npz")
-        stem.with_suffix(".grams").write_text("\n".join(grams), encoding="utf-8")
-        tmp = arrays_path.with_suffix(".tmp.npz")
-        np.savez(
-            tmp,
-            word_idf=self._word.idf,
-            char_idf=self._char.idf,
-            coef=self._coef,
-            intercept=self._intercept,
-        )
+        """Write the model as ``stem``.npz, .coef.npy, .words.npy, .chars.npy and .json (read
+        back by ``load_or_fit``)."""
+        meta = {"classes": list(self.classes)}
+        for part, array in (
+            ("coef", self._coef),
+            ("words", self._word.vocabulary.grams),
+            ("chars", self._char.vocabulary.grams),
+        ):
+            tmp = stem.with_suffix(f".{part}.tmp.npy")
+            np.save(tmp, array)
+            tmp.replace(stem.with_suffix(f".{part}.npy"))
         stem.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        arrays_path = stem.with_suffix(".npz")
+        tmp = arrays_path.with_suffix(".tmp.npz")
+        np.savez(tmp, word_idf=self._word.idf, char_idf=self._char.idf, intercept=self._intercept)
         tmp.replace(arrays_path)  # the arrays land last: a half-written cache is never read
 
 
@@ -325,14 +364,9 @@ def _fit(texts: Sequence[str], labels: Sequence[str]) -> Classifier:
     word_size = len(word.vocabulary_)
     return Classifier(
         classes=[str(label) for label in model.classes_],
-        word=_Block(
-            {str(k): int(v) for k, v in word.vocabulary_.items()}, word.idf_, 0, _WORD_WEIGHT
-        ),
+        word=_Block(Vocabulary.of(word.vocabulary_, indexed=True), word.idf_, 0, _WORD_WEIGHT),
         char=_Block(
-            {str(k): int(v) for k, v in char.vocabulary_.items()},
-            char.idf_,
-            word_size,
-            _CHAR_WEIGHT,
+            Vocabulary.of(char.vocabulary_, indexed=False), char.idf_, word_size, _CHAR_WEIGHT
         ),
         coef=np.ascontiguousarray(model.coef_.T, dtype=np.float64),
         intercept=np.asarray(model.intercept_, dtype=np.float64),
@@ -343,7 +377,7 @@ def _in_order(vocabulary: dict[str, int]) -> list[str]:
     """The n-grams of ``vocabulary`` by their index."""
     grams = [""] * len(vocabulary)
     for gram, index in vocabulary.items():
-        grams[index] = gram
+        grams[int(index)] = str(gram)
     return grams
 
 
@@ -355,17 +389,18 @@ def _cache_key(content: Content) -> str:
 def _load(stem: Path) -> Classifier:
     with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
         word_idf, char_idf = arrays["word_idf"], arrays["char_idf"]
-        coef, intercept = arrays["coef"], arrays["intercept"]
-    meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
-    grams = stem.with_suffix(".grams").read_text(encoding="utf-8").split("\n")
-    words = int(meta["words"])
-    word = _Block(dict(zip(grams[:words], range(words), strict=True)), word_idf, 0, _WORD_WEIGHT)
-    char = _Block(
-        dict(zip(grams[words:], range(len(grams) - words), strict=True)),
-        char_idf,
-        words,
-        _CHAR_WEIGHT,
+        intercept = arrays["intercept"]
+    # Mapped, not read: a message touches a few rows and n-grams, and a start reads none of
+    # their megabytes.
+    coef, words, chars = (
+        np.load(stem.with_suffix(f".{part}.npy"), mmap_mode="r", allow_pickle=False)
+        for part in ("coef", "words", "chars")
     )
-    if coef.shape != (len(word.vocabulary) + len(char.vocabulary), len(meta["classes"])):
+    meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+    # Every message looks its words up; its characters mostly through the words remembered.
+    word = _Block(Vocabulary(words, indexed=True), word_idf, 0, _WORD_WEIGHT)
+    char = _Block(Vocabulary(chars, indexed=False), char_idf, len(words), _CHAR_WEIGHT)
+    shapes = (len(word_idf), len(char_idf))
+    if shapes != (len(words), len(chars)) or coef.shape != (sum(shapes), len(meta["classes"])):
         raise ValueError("model cache arrays do not match its vocabulary")
     return Classifier(meta["classes"], word, char, coef, intercept)

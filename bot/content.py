@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-import yaml
-
 from bot import markup
 from bot.normalise import fold
 from bot.places import Places
@@ -37,11 +35,6 @@ from bot.wordlists import (
 
 # Conversation topics that tell facts too (SPEC's about: who spoke, where and when).
 FACTUAL_CHAT: Final = frozenset({"about"})
-
-try:  # the C loader is several times faster and start-up time matters
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 Kind = Literal["interview", "conversation"]
 TELEGRAM_MESSAGE_LIMIT: Final = 4096
@@ -160,14 +153,16 @@ def load(directory: Path, *, preview: bool = False) -> Content:
     problems: list[str] = []
     if not directory.is_dir():
         raise ContentError([f"{directory}: not a directory"])
-    files = sorted(directory.glob("*.yaml"))
-    digest = hashlib.sha256()
+    import yaml  # here, not above: a bot whose content is cached (bot.contentcache) never parses it
+
+    files = read_files(directory)
     raw: dict[str, Any] = {}
-    for path in files:
-        data = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data + b"\0")
+    for path, data in files:
         try:
-            raw[path.name] = yaml.load(data, Loader=_Loader)
+            if yaml.__with_libyaml__:  # the C loader is several times faster
+                raw[path.name] = yaml.load(data, Loader=yaml.CSafeLoader)
+            else:  # pragma: no cover - PyYAML built without libyaml
+                raw[path.name] = yaml.safe_load(data)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -202,7 +197,7 @@ def load(directory: Path, *, preview: bool = False) -> Content:
         topics.append(topic)
     if not any(topic.kind == "interview" for topic in topics):
         problems.append(f"{directory}: no interview topic found")
-    _check_related(topics, {path.stem for path in files}, problems)
+    _check_related(topics, {path.stem for path, _ in files}, problems)
     for _, texts in _alllists_per_language(topics, negatives):
         for text in texts:
             if text not in folded:
@@ -221,9 +216,20 @@ def load(directory: Path, *, preview: bool = False) -> Content:
     if problems:
         raise ContentError(problems)
     topics.sort(key=lambda topic: (topic.order, topic.id))
-    return Content(
-        tuple(topics), negatives, ui, digest.hexdigest()[:16], followups, places, thresholds
-    )
+    return Content(tuple(topics), negatives, ui, digest_of(files), followups, places, thresholds)
+
+
+def read_files(directory: Path) -> list[tuple[Path, bytes]]:
+    """The content's YAML files in ``directory`` with their bytes, by name."""
+    return [(path, path.read_bytes()) for path in sorted(directory.glob("*.yaml"))]
+
+
+def digest_of(files: list[tuple[Path, bytes]]) -> str:
+    """What names this content: a hash of its files' names and bytes."""
+    digest = hashlib.sha256()
+    for path, data in files:
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _topic(name: str, data: Any, problems: list[str], folded: dict[str, str]) -> Topic | None:

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from bot import content as content_module
 from bot import markup, sharing
 from bot.classifier import Classifier, Prediction
 from bot.content import Content, Topic
+from bot.contentcache import load_kept
 from bot.evidence import Evidence
 from bot.followups import FollowUps
 from bot.keyboards import Keyboards
@@ -60,8 +60,9 @@ class Conversation:
 
     @classmethod
     def open(cls, content_dir: Path, cache_dir: Path | None) -> Conversation:
-        """Load, validate and ``prepare`` ``content_dir``; ``ContentError`` when broken."""
-        return cls.prepare(content_module.load(content_dir), cache_dir)
+        """Load, validate (or read the copy validated before, in ``cache_dir``) and ``prepare``
+        ``content_dir``; ``ContentError`` when broken."""
+        return cls.prepare(load_kept(content_dir, cache_dir), cache_dir)
 
     @classmethod
     def prepare(cls, content: Content, cache_dir: Path | None) -> Conversation:

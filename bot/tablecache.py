@@ -30,7 +30,7 @@ def reuse(
         return load(stem)
     except FileNotFoundError:
         pass
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("Ignoring an unreadable cache %s: %s", stem, exc)
     value = build()
     try:
@@ -43,14 +43,16 @@ def reuse(
 
 def cached(cache_dir: Path | None, name: str, build: Callable[[], Any]) -> Any:
     """``build()``'s JSON-able result, kept as ``cache_dir/name``."""
-    return reuse(cache_dir and cache_dir / name, build, _read_json, _write_json)
+    return reuse(cache_dir and cache_dir / name, build, read_json, write_json)
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """The data in the JSON file at ``path``."""
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _write_json(data: Any, path: Path) -> None:
+def write_json(data: Any, path: Path) -> None:
+    """Write ``data`` as JSON at ``path`` in one step: a half-written file is never read."""
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)  # a half-written cache is never read

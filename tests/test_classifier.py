@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import pytest
@@ -57,6 +58,8 @@ OUT_OF_SCOPE = [
     "погода в Баку завтра",
     "sabah Bakıda hava necə olacaq",
 ]
+
+MODEL_FILES: Final = [".chars.npy", ".coef.npy", ".json", ".npz", ".words.npy"]
 
 
 @pytest.mark.parametrize(("text", "topic"), KNOWN + TYPOS)
@@ -131,15 +134,22 @@ def test_fitting_is_deterministic(classifier: Classifier, content: Content) -> N
         assert np.array_equal(first.probabilities(text), second.probabilities(text))
 
 
+def _model_files(folder: Path) -> list[str]:
+    return sorted("".join(path.suffixes) for path in folder.iterdir())
+
+
 def test_model_cache_round_trips_as_plain_arrays(content: Content, tmp_path: Path) -> None:
     fitted = Classifier.load_or_fit(content, tmp_path)
-    files = sorted(path.suffix for path in tmp_path.iterdir())
-    assert files == [".grams", ".json", ".npz"]
+    assert _model_files(tmp_path) == MODEL_FILES
     json.loads(next(tmp_path.glob("*.json")).read_text(encoding="utf-8"))
-    grams = next(tmp_path.glob("*.grams")).read_text(encoding="utf-8").split("\n")
+    words, chars = (np.load(next(tmp_path.glob(f"*.{part}.npy"))) for part in ("words", "chars"))
+    grams = [*words.tolist(), *chars.tolist()]
     assert len(grams) == len(fitted._coef)  # one n-gram a coefficient row
+    assert grams[: len(words)] == sorted(grams[: len(words)])  # scikit-learn's numbering
     with np.load(next(tmp_path.glob("*.npz")), allow_pickle=False) as arrays:
-        assert {"coef", "intercept", "word_idf", "char_idf"} <= set(arrays.files)
+        assert {"intercept", "word_idf", "char_idf"} <= set(arrays.files)
+    coef = np.load(next(tmp_path.glob("*.coef.npy")), allow_pickle=False)
+    assert coef.shape == (len(grams), len(fitted.classes))
     loaded = Classifier.load_or_fit(content, tmp_path)
     assert loaded is not fitted
     for text in ["direct flights", "Koreyada təhsil", "погода"]:
@@ -168,7 +178,7 @@ def test_a_first_start_fits_in_a_child_process_and_never_imports_scikit_learn(
     assert result["sklearn"] is False
     for text, probabilities in zip(texts, result["p"], strict=True):
         assert np.allclose(probabilities, classifier.probabilities(text))
-    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".grams", ".json", ".npz"]
+    assert _model_files(tmp_path) == MODEL_FILES
 
 
 def test_a_failed_child_fit_is_done_here(
@@ -184,7 +194,7 @@ def test_a_failed_child_fit_is_done_here(
     model = Classifier.load_or_fit(content, tmp_path)
     assert model.predict("direct flights to seoul").topic == "direct_flights"
     assert "Could not fit in a child process (exit code 1" in caplog.text
-    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".grams", ".json", ".npz"]
+    assert _model_files(tmp_path) == MODEL_FILES
     caplog.clear()
     again = Classifier.load_or_fit(content, tmp_path)
     assert not caplog.text, "the cache should have been read, not refitted"
@@ -205,8 +215,8 @@ def test_a_truncated_vocabulary_is_refitted(
     classifier: Classifier, content: Content, tmp_path: Path
 ) -> None:
     classifier.save(Classifier.cache_stem(content, tmp_path))
-    for path in tmp_path.glob("*.grams"):
-        path.write_text("\n".join(path.read_text(encoding="utf-8").split("\n")[:100]))
+    for path in tmp_path.glob("*.chars.npy"):
+        np.save(path, np.load(path)[:100])
     model = Classifier.load_or_fit(content, tmp_path)
     assert model.predict("direct flights to seoul").topic == "direct_flights"
 
