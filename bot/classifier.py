@@ -392,8 +392,9 @@ def _load(stem: Path) -> Classifier:
         intercept = arrays["intercept"]
     # Mapped, not read: a message touches a few rows and n-grams, and a start reads none of
     # their megabytes.
+    # (Plain arrays over the mapping: numpy's memmap class indexes through Python code.)
     coef, words, chars = (
-        np.load(stem.with_suffix(f".{part}.npy"), mmap_mode="r", allow_pickle=False)
+        np.asarray(np.load(stem.with_suffix(f".{part}.npy"), mmap_mode="r", allow_pickle=False))
         for part in ("coef", "words", "chars")
     )
     meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
